@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh clone on a fresh machine: installs what is missing,
+# builds, and runs unit and end-to-end tests. README's test command and .ci/run call this.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  echo "== npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+# End-to-end prerequisites (Debian packages for lab nodes) are installed by the lab's setup
+# script when this machine can run a lab at all (root, network namespaces).
+if [ -x scripts/lab-setup.sh ]; then
+  if [ "$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1; then
+    echo "== lab prerequisites"
+    bash scripts/lab-setup.sh
+  else
+    echo "!! ============================================================== !!"
+    echo "!! not root or no network namespaces: END-TO-END TESTS WILL SKIP   !!"
+    echo "!! ============================================================== !!"
+  fi
+fi
+
+echo "== build"
+npm run build --silent
+echo "== tests"
+npx vitest run "$@"

@@ -1,0 +1,7 @@
+import type { ExitCode } from '../cli/exit-codes.js';
+import type { IoHost } from '../cli/io.js';
+import { NotImplementedError } from '../errors.js';
+
+export async function configSchema(_opts: unknown, _io: IoHost): Promise<ExitCode> {
+  throw new NotImplementedError('config');
+}

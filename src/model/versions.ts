@@ -1,0 +1,28 @@
+/**
+ * Kubernetes versions drover can deploy. RKE writes versions as vX.Y.Z-rancherN-M; drover
+ * keys its table by the upstream version and accepts RKE's suffix for the same release.
+ */
+export const SUPPORTED_KUBERNETES_VERSIONS = ['v1.20.2'] as const;
+export const DEFAULT_KUBERNETES_VERSION = 'v1.20.2';
+
+/** RKE's accepted forms: vX.Y.Z or vX.Y.Z-rancherN[-M]. */
+const RKE_VERSION = /^v(\d+)\.(\d+)\.(\d+)(?:-rancher\d+(?:-\d+)?)?$/;
+
+export interface ParsedVersion {
+  major: number;
+  minor: number;
+  patch: number;
+  /** vX.Y.Z without the rancher suffix. */
+  upstream: string;
+}
+
+export function parseKubernetesVersion(text: string): ParsedVersion | undefined {
+  const m = RKE_VERSION.exec(text);
+  if (!m) return undefined;
+  const [major, minor, patch] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  return { major, minor, patch, upstream: `v${major}.${minor}.${patch}` };
+}
+
+export function isDeployable(version: ParsedVersion): boolean {
+  return (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(version.upstream);
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    // e2e files share one lab per file and are heavy: never run two files at once there.
+    poolOptions: { forks: { singleFork: false } },
+    testTimeout: 20_000,
+    hookTimeout: 600_000,
+  },
+});
