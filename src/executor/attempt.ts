@@ -1,0 +1,113 @@
+import type { Clock } from './clock.js';
+import { errorInfo, taskRef, type ErrorInfo, type ExecutorEvent } from './events.js';
+import type { Redactor } from './redact.js';
+import { backoffDelayMs, isTransient, shouldRetry, type RetryPolicy } from './retry-policy.js';
+import type { LogLevel, Task, TaskChange, TaskContext } from './task.js';
+
+/** How one task ended, after all its attempts. */
+export type Outcome =
+  | { kind: 'done'; ms: number; attempts: number; changes?: TaskChange[] }
+  | { kind: 'failed'; ms: number; attempts: number; error: unknown; info: ErrorInfo }
+  /** A graceful stop arrived while waiting to retry: not started again, not journaled. */
+  | { kind: 'interrupted'; ms: number; attempts: number }
+  /** Aborted at once (second signal, grace timeout) while running: not journaled. */
+  | { kind: 'abandoned'; ms: number; attempts: number };
+
+export interface AttemptEnv {
+  clock: Clock;
+  policy: RetryPolicy;
+  random: () => number;
+  redactor: Redactor;
+  dryRun: boolean;
+  /** Graceful stop: no more retries. */
+  stopSignal: AbortSignal;
+  /** Abort at once: running attempts are abandoned. */
+  forceSignal: AbortSignal;
+  emit(event: ExecutorEvent): void;
+  elapsed(): number;
+}
+
+/** A task attempt ran past its own `timeoutMs`. Permanent: the task decided how long is too long. */
+export class TaskTimeoutError extends Error {
+  constructor(id: string, ms: number) {
+    super(`task ${id} did not finish within ${ms} ms`);
+    this.name = 'TaskTimeoutError';
+  }
+}
+
+export async function runTask(task: Task, env: AttemptEnv): Promise<Outcome> {
+  const started = env.clock.now();
+  const ms = (): number => Math.round(env.clock.now() - started);
+  for (let attempt = 1; ; attempt++) {
+    if (!env.dryRun) env.emit({ type: 'task-start', t: env.elapsed(), ...taskRef(task), attempt });
+    try {
+      const changes = await runOnce(task, attempt, env);
+      return changes ? { kind: 'done', ms: ms(), attempts: attempt, changes } : { kind: 'done', ms: ms(), attempts: attempt };
+    } catch (err) {
+      if (env.forceSignal.aborted) return { kind: 'abandoned', ms: ms(), attempts: attempt };
+      if (!shouldRetry(env.policy, err, attempt) || env.stopSignal.aborted) {
+        return { kind: 'failed', ms: ms(), attempts: attempt, error: err, info: errorInfo(err, isTransient(err)) };
+      }
+      const delayMs = backoffDelayMs(env.policy, attempt, env.random);
+      env.emit({ type: 'task-retry', t: env.elapsed(), ...taskRef(task), attempt, delayMs, error: errorInfo(err, true) });
+      try {
+        await env.clock.sleep(delayMs, AbortSignal.any([env.stopSignal, env.forceSignal]));
+      } catch {
+        return { kind: env.forceSignal.aborted ? 'abandoned' : 'interrupted', ms: ms(), attempts: attempt };
+      }
+    }
+  }
+}
+
+/** One attempt: run (or describe, in a dry run) raced against abort and the task's timeout. */
+async function runOnce(task: Task, attempt: number, env: AttemptEnv): Promise<TaskChange[] | undefined> {
+  const finished = new AbortController();
+  const timeout = new AbortController();
+  const signal = AbortSignal.any([env.forceSignal, timeout.signal]);
+  if (task.timeoutMs !== undefined) {
+    env.clock.sleep(task.timeoutMs, finished.signal).then(
+      () => timeout.abort(new TaskTimeoutError(task.id, task.timeoutMs!)),
+      () => undefined,
+    );
+  }
+  const ctx: TaskContext = {
+    id: task.id,
+    host: task.host,
+    attempt,
+    signal,
+    log: (message: string, level: LogLevel = 'info') => {
+      const base = { type: 'log' as const, t: env.elapsed(), level, message, id: task.id };
+      env.emit(task.host === undefined ? base : { ...base, host: task.host });
+    },
+    secret: (value: string) => env.redactor.add(value),
+  };
+  try {
+    const work = env.dryRun
+      ? task.describe
+        ? task.describe(ctx)
+        : Promise.resolve([{ action: 'run' as const, subject: task.title }])
+      : task.run(ctx).then(() => undefined);
+    return await raceAbort(work, signal);
+  } finally {
+    finished.abort();
+  }
+}
+
+/** Settles with the work, or rejects with the signal's reason as soon as it aborts. */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e);
+      },
+    );
+  });
+}

@@ -1,0 +1,243 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { ExitCode } from '../cli/exit-codes.js';
+import type { AttemptEnv, Outcome } from './attempt.js';
+import { systemClock, type Clock } from './clock.js';
+import { measuredCriticalPath, remainingPathLengths, type CriticalPath } from './critical-path.js';
+import { taskRef, type EventListener, type ExecutorEvent, type FailedTaskSummary, type RunStatus, type RunTotals } from './events.js';
+import type { Journal } from './journal.js';
+import { openJournal, type JournalWriter } from './journal-session.js';
+import { Redactor } from './redact.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
+import { runLoop } from './run-loop.js';
+import { hostKey, type Task, type TaskChange, type TaskGraph } from './task.js';
+import { validateGraph } from './validate.js';
+
+export interface ExecuteOptions {
+  /** Skip tasks the journal records done with the same fingerprint. */
+  resume?: boolean;
+  /** Call `describe` instead of `run`; write nothing (the journal is only read). */
+  dryRun?: boolean;
+  /** Global limit of running tasks (default 30). */
+  concurrency?: number;
+  /** Limit per host (default 5). */
+  perHostConcurrency?: number;
+  /** Without one, nothing is journaled and resume is impossible. */
+  journal?: Journal;
+  /** Who the journal belongs to, e.g. the config path and cluster name; defaults to a hash of the task ids. */
+  identity?: string;
+  /** Graceful stop: no new tasks, running ones finish (see Cancellation). */
+  signal?: AbortSignal;
+  /** Abort at once: running tasks are abandoned (not journaled). */
+  forceSignal?: AbortSignal;
+  /** After a graceful stop, running tasks get this long before the run aborts at once (default 120 s). */
+  cancelGraceMs?: number;
+  onEvent?: EventListener | EventListener[];
+  retry?: Partial<RetryPolicy>;
+  /** Secret values to redact from every event (tasks can add more via ctx.secret). */
+  secrets?: Iterable<string>;
+  redactor?: Redactor;
+  clock?: Clock;
+  random?: () => number;
+  runId?: string;
+}
+
+export interface PlannedTask {
+  id: string;
+  host?: string;
+  title: string;
+  /** true when the journal says it is already done (resume). */
+  skipped: boolean;
+  changes: TaskChange[];
+}
+
+export interface ExecuteResult {
+  ok: boolean;
+  status: RunStatus;
+  exitCode: ExitCode;
+  runId: string;
+  failed: FailedTaskSummary[];
+  totals: RunTotals;
+  criticalPath: CriticalPath;
+  ms: number;
+  /** Dry run only: every task in a dependency order, with what it would change. */
+  plan: PlannedTask[];
+}
+
+export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): Promise<ExecuteResult> {
+  const byId = validateGraph(graph);
+  const clock = options.clock ?? systemClock;
+  const runId = options.runId ?? randomUUID();
+  const redactor = options.redactor ?? new Redactor();
+  for (const s of options.secrets ?? []) redactor.add(s);
+  const listeners = options.onEvent === undefined ? [] : Array.isArray(options.onEvent) ? options.onEvent : [options.onEvent];
+  const started = clock.now();
+  const elapsed = (): number => Math.round(clock.now() - started);
+  const emit = (event: ExecutorEvent): void => {
+    const clean = redactor.redactValue(event);
+    for (const l of listeners) {
+      try {
+        l(clean);
+      } catch {
+        // A display problem must never change what happens on the cluster.
+      }
+    }
+  };
+  const concurrency = Math.max(1, options.concurrency ?? 30);
+  const perHostConcurrency = Math.max(1, options.perHostConcurrency ?? 5);
+  const dryRun = options.dryRun === true;
+  const resume = options.resume === true;
+
+  emit({ type: 'run-start', t: 0, runId, tasks: byId.size, hosts: hostCounts(byId), concurrency, perHostConcurrency, resume, dryRun });
+  const journal: JournalWriter = await openJournal({
+    journal: options.journal,
+    identity: options.identity ?? graphIdentity(byId),
+    runId,
+    resume,
+    dryRun,
+    byId,
+    log: (level, message) => emit({ type: 'log', t: elapsed(), level, message }),
+  });
+
+  const stop = new AbortController();
+  const force = new AbortController();
+  const cleanups = linkCancellation(options, stop, force, clock, emit, elapsed);
+  const env: AttemptEnv = {
+    clock,
+    policy: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+    random: options.random ?? Math.random,
+    redactor,
+    dryRun,
+    stopSignal: stop.signal,
+    forceSignal: force.signal,
+    emit,
+    elapsed,
+  };
+  const priority = remainingPathLengths(byId);
+  const failed: FailedTaskSummary[] = [];
+  const plan: PlannedTask[] = [];
+  let skipped = 0;
+  let retries = 0;
+  const countRetries = (e: ExecutorEvent): void => void (e.type === 'task-retry' && retries++);
+  listeners.push(countRetries);
+
+  const loop = await runLoop({
+    byId,
+    alreadyDone: journal.done,
+    priorityOf: (t) => priority.get(t.id) ?? 1,
+    concurrency,
+    perHostConcurrency,
+    env,
+    shouldStop: () => stop.signal.aborted || journal.broken !== undefined,
+    onSkipped: (task) => {
+      skipped++;
+      emit({ type: 'task-skipped', t: elapsed(), ...taskRef(task), reason: 'journal' });
+      if (dryRun) plan.push({ ...taskRef(task), skipped: true, changes: [] });
+    },
+    onOutcome: (task, outcome) => reportOutcome(task, outcome),
+  });
+  cleanups.forEach((c) => c());
+
+  function reportOutcome(task: Task, outcome: Outcome): boolean {
+    if (outcome.kind === 'done') {
+      if (dryRun) {
+        const changes = outcome.changes ?? [];
+        plan.push({ ...taskRef(task), skipped: false, changes });
+        emit({ type: 'task-planned', t: elapsed(), ...taskRef(task), changes });
+      } else {
+        journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms: outcome.ms });
+        emit({ type: 'task-done', t: elapsed(), ...taskRef(task), ms: outcome.ms, attempts: outcome.attempts });
+      }
+      return true;
+    }
+    if (outcome.kind === 'failed') {
+      journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'failed', ms: outcome.ms });
+      const summary = { ...taskRef(task), error: outcome.info };
+      failed.push(summary);
+      emit({ type: 'task-failed', t: elapsed(), ...summary, ms: outcome.ms, attempts: outcome.attempts });
+      return false;
+    }
+    return true;
+  }
+
+  const interrupted = stop.signal.aborted || force.signal.aborted;
+  await journal.finish(failed.length > 0 || journal.broken !== undefined ? 'failed' : interrupted ? 'interrupted' : 'ok');
+  if (journal.broken !== undefined) failed.push(journal.brokenSummary());
+  const finalStatus: RunStatus = failed.length > 0 ? 'failed' : interrupted ? 'interrupted' : 'ok';
+  const exitCode = finalStatus === 'ok' ? ExitCode.Ok : finalStatus === 'failed' ? ExitCode.Failed : ExitCode.Interrupted;
+  const ms = new Map<string, number>();
+  let doneCount = 0;
+  for (const [id, o] of loop.outcomes) {
+    ms.set(id, o.ms);
+    if (o.kind === 'done') doneCount++;
+  }
+  const criticalPath = measuredCriticalPath(byId, ms);
+  const ranOrFailed = doneCount + failed.filter((f) => byId.has(f.id)).length;
+  const totals: RunTotals = {
+    tasks: byId.size,
+    done: dryRun ? 0 : doneCount,
+    skipped,
+    planned: dryRun ? doneCount : 0,
+    failed: failed.length,
+    notRun: byId.size - skipped - ranOrFailed - loop.abandoned.length,
+    abandoned: loop.abandoned.length,
+    retries,
+  };
+  const total = elapsed();
+  const redactedFailed = redactor.redactValue(failed);
+  emit({ type: 'run-done', t: total, runId, status: finalStatus, exitCode, ms: total, totals, criticalPath, failed: redactedFailed });
+  return { ok: finalStatus === 'ok', status: finalStatus, exitCode, runId, failed: redactedFailed, totals, criticalPath, ms: total, plan };
+}
+
+function hostCounts(byId: ReadonlyMap<string, Task>): { host: string; tasks: number }[] {
+  const counts = new Map<string, number>();
+  for (const t of byId.values()) counts.set(hostKey(t), (counts.get(hostKey(t)) ?? 0) + 1);
+  return [...counts].map(([host, tasks]) => ({ host, tasks }));
+}
+
+function graphIdentity(byId: ReadonlyMap<string, Task>): string {
+  const h = createHash('sha256');
+  for (const id of [...byId.keys()].sort()) h.update(id).update('\0');
+  return `graph:${h.digest('hex').slice(0, 16)}`;
+}
+
+/**
+ * Wires the caller's signals to the run: a graceful stop starts the grace timer, after which
+ * (or on the caller's force signal) the run aborts at once. Returns the listeners' removers.
+ */
+function linkCancellation(
+  options: ExecuteOptions,
+  stop: AbortController,
+  force: AbortController,
+  clock: Clock,
+  emit: (e: ExecutorEvent) => void,
+  elapsed: () => number,
+): (() => void)[] {
+  const cleanups: (() => void)[] = [];
+  const graceDone = new AbortController();
+  cleanups.push(() => graceDone.abort());
+  const onStop = (): void => {
+    if (stop.signal.aborted) return;
+    stop.abort(options.signal?.reason);
+    emit({ type: 'log', t: elapsed(), level: 'warn', message: 'interrupted: starting no new tasks, letting running ones finish (interrupt again to abort at once)' });
+    clock.sleep(options.cancelGraceMs ?? 120_000, graceDone.signal).then(
+      () => force.abort(new Error('grace period after interrupt expired')),
+      () => undefined,
+    );
+  };
+  const onForce = (): void => {
+    if (!stop.signal.aborted) stop.abort(options.forceSignal?.reason);
+    force.abort(options.forceSignal?.reason);
+  };
+  for (const [signal, handler] of [
+    [options.signal, onStop],
+    [options.forceSignal, onForce],
+  ] as const) {
+    if (!signal) continue;
+    if (signal.aborted) handler();
+    else {
+      signal.addEventListener('abort', handler, { once: true });
+      cleanups.push(() => signal.removeEventListener('abort', handler));
+    }
+  }
+  return cleanups;
+}

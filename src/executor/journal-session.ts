@@ -1,0 +1,113 @@
+import type { FailedTaskSummary, RunStatus } from './events.js';
+import type { Journal } from './journal.js';
+import { endLine, headerLine, parseJournal, recordLine, type JournalRecord } from './journal-format.js';
+import type { LogLevel, Task } from './task.js';
+
+/** The journal as one run uses it: what to skip, and where finished tasks are recorded. */
+export interface JournalWriter {
+  /** Ids recorded done with the task's current fingerprint (only when resuming). */
+  readonly done: ReadonlySet<string>;
+  /** The first write error, if any: the run stops, since the journal can no longer be trusted. */
+  readonly broken: unknown;
+  brokenSummary(): FailedTaskSummary;
+  /** Queued at once; durable before finish() resolves. Never throws (sets broken instead). */
+  record(r: JournalRecord): void;
+  finish(status: RunStatus): Promise<void>;
+}
+
+export interface OpenJournalOptions {
+  journal: Journal | undefined;
+  identity: string;
+  runId: string;
+  resume: boolean;
+  dryRun: boolean;
+  byId: ReadonlyMap<string, Task>;
+  log: (level: LogLevel, message: string) => void;
+}
+
+export async function openJournal(o: OpenJournalOptions): Promise<JournalWriter> {
+  const done = new Set<string>();
+  const journal = o.journal;
+  if (!journal) return new Writer(undefined, done, o.dryRun);
+
+  const text = await journal.read();
+  const state = parseJournal(text);
+  const ours = state.identity === o.identity;
+  if (state.badLines > 0) {
+    o.log('info', `journal ${journal.location}: ignored ${state.badLines} unreadable line(s) (a write cut short by a crash)`);
+  }
+  if (o.resume) {
+    if (state.identity !== undefined && !ours) {
+      o.log('warn', `journal ${journal.location} belongs to another configuration (${state.identity}); ignoring it and running every task`);
+    } else if (ours) {
+      for (const [id, fp] of state.done) if (o.byId.get(id)?.fingerprint === fp) done.add(id);
+      o.log('info', `resuming: ${done.size} of ${o.byId.size} task(s) already done according to ${journal.location}`);
+    } else {
+      o.log('info', `nothing to resume: no journal at ${journal.location}; running every task`);
+    }
+  } else if (ours && state.lastRun !== 'ok' && state.lastRun !== 'none' && state.done.size > 0) {
+    o.log(
+      'warn',
+      `the previous run stopped before the end (${state.lastRun}, ${state.done.size} task(s) done); ` +
+        `--resume would continue it. Starting over${o.dryRun ? ' (dry run: journal kept)' : ''}.`,
+    );
+  }
+
+  const writer = new Writer(o.dryRun ? undefined : journal, done, o.dryRun);
+  if (!o.dryRun) {
+    const appendToOld = o.resume && ours;
+    if (!appendToOld) await journal.reset();
+    // A torn last line must not swallow the header we append after it.
+    const repair = appendToOld && text.length > 0 && !text.endsWith('\n') ? '\n' : '';
+    await journal.append(repair + headerLine({ identity: o.identity, runId: o.runId, resume: appendToOld }));
+  }
+  writer.runId = o.runId;
+  return writer;
+}
+
+class Writer implements JournalWriter {
+  broken: unknown = undefined;
+  runId = '';
+  private readonly pending: Promise<void>[] = [];
+
+  constructor(
+    private readonly journal: Journal | undefined,
+    readonly done: ReadonlySet<string>,
+    private readonly dryRun: boolean,
+  ) {}
+
+  record(r: JournalRecord): void {
+    if (!this.journal || this.dryRun || this.broken !== undefined) return;
+    let write: Promise<void>;
+    try {
+      write = this.journal.append(recordLine(r));
+    } catch (err) {
+      write = Promise.reject(err);
+    }
+    this.pending.push(
+      write.catch((err: unknown) => {
+        this.broken ??= err ?? new Error('journal write failed');
+      }),
+    );
+  }
+
+  brokenSummary(): FailedTaskSummary {
+    const err = this.broken;
+    const message = `cannot write the journal: ${err instanceof Error ? err.message : String(err)}`;
+    const code = (err as { code?: unknown } | undefined)?.code;
+    return { id: '(journal)', title: 'write the journal', error: typeof code === 'string' ? { message, code, transient: false } : { message, transient: false } };
+  }
+
+  async finish(status: RunStatus): Promise<void> {
+    if (!this.journal) return;
+    await Promise.all(this.pending);
+    if (this.broken === undefined) {
+      try {
+        await this.journal.append(endLine({ end: status, runId: this.runId }));
+      } catch (err) {
+        this.broken = err;
+      }
+    }
+    await this.journal.close().catch(() => undefined);
+  }
+}

@@ -1,0 +1,115 @@
+import { open, readFile, type FileHandle } from 'node:fs/promises';
+
+/**
+ * Where the journal lives. The executor writes whole lines; an implementation must make an
+ * appended text durable before the returned promise resolves.
+ */
+export interface Journal {
+  /** For messages, e.g. the file path. */
+  readonly location: string;
+  /** The whole journal, '' when there is none yet. */
+  read(): Promise<string>;
+  /** Start over (a fresh run without --resume). */
+  reset(): Promise<void>;
+  append(text: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/**
+ * A journal file (0600), appended with O_APPEND and fdatasync'd. Appends arriving while a sync
+ * is in flight are written together and share the next sync ("group commit"): every line is
+ * still durable before its promise resolves, but thousands of short tasks do not wait in a
+ * queue of single-line syncs.
+ */
+export class FileJournal implements Journal {
+  readonly location: string;
+  private handle: FileHandle | undefined;
+  private pending: { text: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private writing: Promise<void> | undefined;
+
+  constructor(path: string) {
+    this.location = path;
+  }
+
+  async read(): Promise<string> {
+    try {
+      return await readFile(this.location, 'utf8');
+    } catch (err) {
+      if ((err as { code?: unknown }).code === 'ENOENT') return '';
+      throw err;
+    }
+  }
+
+  async reset(): Promise<void> {
+    await this.drain();
+    await this.handle?.close();
+    this.handle = await open(this.location, 'w', 0o600);
+    await this.handle.datasync();
+    await this.handle.close();
+    this.handle = undefined;
+  }
+
+  append(text: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      this.pending.push({ text, resolve, reject });
+      this.writing ??= this.writeLoop();
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+    await this.handle?.close();
+    this.handle = undefined;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.writing) await this.writing;
+  }
+
+  private async writeLoop(): Promise<void> {
+    try {
+      while (this.pending.length > 0) {
+        const batch = this.pending;
+        this.pending = [];
+        try {
+          this.handle ??= await open(this.location, 'a', 0o600);
+          await this.handle.write(batch.map((b) => b.text).join(''));
+          await this.handle.datasync();
+          for (const b of batch) b.resolve();
+        } catch (err) {
+          for (const b of batch) b.reject(err);
+        }
+      }
+    } finally {
+      this.writing = undefined;
+    }
+  }
+}
+
+/** In-memory journal for tests and dry runs; `text` is what a file would hold. */
+export class MemoryJournal implements Journal {
+  readonly location: string;
+  text: string;
+  appends = 0;
+
+  constructor(initial = '', location = '(memory)') {
+    this.text = initial;
+    this.location = location;
+  }
+
+  read(): Promise<string> {
+    return Promise.resolve(this.text);
+  }
+  reset(): Promise<void> {
+    this.text = '';
+    return Promise.resolve();
+  }
+  append(text: string): Promise<void> {
+    this.appends++;
+    this.text += text;
+    return Promise.resolve();
+  }
+  close(): Promise<void> {
+    return Promise.resolve();
+  }
+}
