@@ -1,31 +1,67 @@
+import { accessSync, constants, readFileSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import type { ClusterModel } from '../model/cluster.js';
-import { NotImplementedError } from '../errors.js';
+import { buildModel } from '../model/build.js';
+import { ConfigError, type ConfigProblem } from './problems.js';
+import { resolveConfigPath } from './paths.js';
+import type { ClusterConfig } from './schema.js';
+import { validateConfigText } from './validate.js';
 
-/** A validation problem with its place in the file. Warnings do not stop a run. */
-export interface ConfigProblem {
-  severity: 'error' | 'warning';
-  file: string;
-  line: number;
-  col: number;
-  /** e.g. nodes[2].role[0] */
-  path: string;
-  message: string;
-  hint?: string;
-}
+export type { ConfigProblem } from './problems.js';
+export { ConfigError, formatProblem } from './problems.js';
 
 export interface LoadedCluster {
   model: ClusterModel;
+  config: ClusterConfig;
   warnings: ConfigProblem[];
+  /** Values that came from ${env:...}: register them with the redactor. */
+  secrets: string[];
+}
+
+export interface ValidatedFile {
+  config?: ClusterConfig;
+  problems: ConfigProblem[];
+  secrets: string[];
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Read and check cluster.yml; returns every problem (does not throw for invalid content). */
+export function validateConfigFile(configPath: string, env: Env, purpose: 'validate' | 'deploy' = 'validate'): ValidatedFile {
+  const absolute = resolve(configPath);
+  let text: string;
+  try {
+    text = readFileSync(absolute, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const message = code === 'ENOENT' ? 'file not found' : code === 'EISDIR' ? 'is a directory, not a file' : `cannot read: ${code ?? String(err)}`;
+    const hint = code === 'ENOENT' ? 'pass --config FILE, or write one with `drover config --print > cluster.yml`' : undefined;
+    return { problems: [{ severity: 'error', file: configPath, line: 1, col: 1, path: '(top level)', message, ...(hint ? { hint } : {}) }], secrets: [] };
+  }
+  const dir = dirname(absolute);
+  const keyFileReadable = (p: string): boolean => {
+    try {
+      const full = resolveConfigPath(p, dir);
+      accessSync(full, constants.R_OK);
+      return statSync(full).isFile();
+    } catch {
+      return false;
+    }
+  };
+  return validateConfigText({ text, file: configPath, env, purpose, keyFileReadable });
 }
 
 /**
  * Load cluster.yml, validate it (throws ConfigError, exit 2, listing every problem) and build
  * the model. `purpose: 'deploy'` also refuses Kubernetes versions drover cannot deploy.
  */
-export async function loadClusterModel(
-  _configPath: string,
-  _env: Readonly<Record<string, string | undefined>>,
-  _opts: { purpose: 'validate' | 'deploy' } = { purpose: 'deploy' },
-): Promise<LoadedCluster> {
-  throw new NotImplementedError('config loading (in progress)');
+export async function loadClusterModel(configPath: string, env: Env, opts: { purpose: 'validate' | 'deploy' } = { purpose: 'deploy' }): Promise<LoadedCluster> {
+  const result = validateConfigFile(configPath, env, opts.purpose);
+  if (!result.config) throw new ConfigError(result.problems, configPath);
+  return {
+    model: buildModel(result.config, resolve(configPath)),
+    config: result.config,
+    warnings: result.problems.filter((p) => p.severity === 'warning'),
+    secrets: result.secrets,
+  };
 }
