@@ -5,6 +5,7 @@ export { GraphError, findGraphProblems, validateGraph, describeProblem, type Gra
 export { TransientError, isTransient, backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 export { TaskTimeoutError } from './attempt.js';
 export { FileJournal, MemoryJournal, type Journal } from './journal.js';
+export { JournalError } from './journal-session.js';
 export { parseJournal, type JournalState, type JournalRecord } from './journal-format.js';
 export { Cancellation, installSignalHandlers, type SignalSource } from './cancellation.js';
 export { Redactor, REDACTED } from './redact.js';

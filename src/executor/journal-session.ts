@@ -1,3 +1,4 @@
+import { DroverError } from '../errors.js';
 import type { FailedTaskSummary, RunStatus } from './events.js';
 import type { Journal } from './journal.js';
 import { endLine, headerLine, parseJournal, recordLine, type JournalRecord } from './journal-format.js';
@@ -25,7 +26,25 @@ export interface OpenJournalOptions {
   log: (level: LogLevel, message: string) => void;
 }
 
+/** The journal cannot be read or started: nothing has run yet. */
+export class JournalError extends DroverError {
+  constructor(location: string, cause: unknown) {
+    super(`cannot use the journal ${location}: ${cause instanceof Error ? cause.message : String(cause)}`, {
+      cause,
+      hint: 'check that the directory of the cluster file is writable and the disk is not full',
+    });
+  }
+}
+
 export async function openJournal(o: OpenJournalOptions): Promise<JournalWriter> {
+  try {
+    return await openJournalUnchecked(o);
+  } catch (err) {
+    throw new JournalError(o.journal?.location ?? '(none)', err);
+  }
+}
+
+async function openJournalUnchecked(o: OpenJournalOptions): Promise<JournalWriter> {
   const done = new Set<string>();
   const journal = o.journal;
   if (!journal) return new Writer(undefined, done, o.dryRun);

@@ -1,0 +1,121 @@
+import { EventEmitter } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { Cancellation, MemoryJournal, execute, installSignalHandlers, parseJournal, type ExecutorEvent } from '../../../src/executor/index.js';
+import { FakeWorld, fakeTask } from '../../fakes/fake-tasks.js';
+import { VirtualClock } from '../../fakes/virtual-clock.js';
+
+function graph(world: FakeWorld, opts: { ignoreAbort?: boolean } = {}) {
+  return {
+    tasks: [
+      fakeTask(world, { id: 'a1', host: 'a', ms: 10 }),
+      fakeTask(world, { id: 'b1', host: 'b', ms: 100, ...opts }),
+      fakeTask(world, { id: 'a2', host: 'a', deps: ['a1'], ms: 10 }),
+      fakeTask(world, { id: 'b2', host: 'b', deps: ['b1'], ms: 10 }),
+    ],
+  };
+}
+
+describe('cancellation', () => {
+  it('graceful: no new tasks, running ones finish, journal consistent, exit 130, resume finishes the rest', async () => {
+    const clock = new VirtualClock();
+    const world = new FakeWorld(clock);
+    const cancel = new Cancellation();
+    const journal = new MemoryJournal();
+    const events: ExecutorEvent[] = [];
+    const run = execute(graph(world), {
+      clock,
+      journal,
+      identity: 'cfg',
+      signal: cancel.signal,
+      forceSignal: cancel.forceSignal,
+      onEvent: (e) => {
+        events.push(e);
+        if (e.type === 'task-done' && e.id === 'a1') cancel.request();
+      },
+    });
+    const result = await clock.run(run);
+    expect(result).toMatchObject({ ok: false, status: 'interrupted', exitCode: 130, totals: { done: 2, notRun: 2, abandoned: 0 } });
+    expect(world.effectCount('b1')).toBe(1); // was running: allowed to finish
+    expect(world.runCalls.has('a2')).toBe(false);
+    expect(events.some((e) => e.type === 'log' && e.level === 'warn' && /interrupted/.test(e.message))).toBe(true);
+    const state = parseJournal(journal.text);
+    expect(state.lastRun).toBe('interrupted');
+    expect([...state.done.keys()].sort()).toEqual(['a1', 'b1']);
+
+    const again = await clock.run(execute(graph(world), { clock, journal, identity: 'cfg', resume: true }));
+    expect(again.ok).toBe(true);
+    for (const id of ['a1', 'a2', 'b1', 'b2']) expect(world.effectCount(id)).toBe(1);
+  });
+
+  it('a second request aborts at once: running tasks are abandoned and not journaled', async () => {
+    const clock = new VirtualClock();
+    const world = new FakeWorld(clock);
+    const cancel = new Cancellation();
+    const journal = new MemoryJournal();
+    const requests: string[] = [];
+    const run = execute(graph(world, { ignoreAbort: true }), {
+      clock,
+      journal,
+      identity: 'cfg',
+      signal: cancel.signal,
+      forceSignal: cancel.forceSignal,
+      onEvent: (e) => {
+        if (e.type === 'task-done' && e.id === 'a1') requests.push(cancel.request(), cancel.request());
+      },
+    });
+    const result = await clock.run(run);
+    expect(requests).toEqual(['graceful', 'force']);
+    expect(result).toMatchObject({ status: 'interrupted', exitCode: 130, totals: { done: 1, abandoned: 1, notRun: 2 } });
+    expect(result.ms).toBe(10); // did not wait for b1 (100 ms, ignores its abort signal)
+    expect([...parseJournal(journal.text).done.keys()]).toEqual(['a1']);
+  });
+
+  it('tasks still running when the grace period ends are abandoned', async () => {
+    const clock = new VirtualClock();
+    const world = new FakeWorld(clock);
+    const cancel = new Cancellation();
+    const run = execute(graph(world, { ignoreAbort: true }), {
+      clock,
+      signal: cancel.signal,
+      cancelGraceMs: 30,
+      onEvent: (e) => void (e.type === 'task-done' && e.id === 'a1' && cancel.request()),
+    });
+    const result = await clock.run(run);
+    expect(result).toMatchObject({ status: 'interrupted', totals: { abandoned: 1 } });
+    expect(result.ms).toBe(40);
+  });
+
+  it('a cancel during a retry wait stops the retries', async () => {
+    const clock = new VirtualClock();
+    const world = new FakeWorld(clock);
+    const cancel = new Cancellation();
+    const flaky = fakeTask(world, { id: 'flaky', alwaysFail: Object.assign(new Error('reset'), { code: 'ECONNRESET' }) });
+    const result = await clock.run(
+      execute({ tasks: [flaky] }, { clock, signal: cancel.signal, onEvent: (e) => void (e.type === 'task-retry' && cancel.request()) }),
+    );
+    expect(world.runCalls.get('flaky')).toBe(1);
+    expect(result).toMatchObject({ status: 'interrupted', exitCode: 130, failed: [] });
+  });
+
+  it('an already aborted signal runs nothing', async () => {
+    const clock = new VirtualClock();
+    const world = new FakeWorld(clock);
+    const cancel = new Cancellation();
+    cancel.request();
+    const result = await clock.run(execute(graph(world), { clock, signal: cancel.signal }));
+    expect(world.runCalls.size).toBe(0);
+    expect(result.exitCode).toBe(130);
+  });
+
+  it('installSignalHandlers maps the first signal to graceful, the second to force, and uninstalls', () => {
+    const source = new EventEmitter();
+    const cancel = new Cancellation();
+    const uninstall = installSignalHandlers(cancel, source);
+    source.emit('SIGINT');
+    expect([cancel.signal.aborted, cancel.forceSignal.aborted]).toEqual([true, false]);
+    source.emit('SIGTERM');
+    expect(cancel.forceSignal.aborted).toBe(true);
+    uninstall();
+    expect(source.listenerCount('SIGINT') + source.listenerCount('SIGTERM')).toBe(0);
+  });
+});
