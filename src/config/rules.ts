@@ -97,7 +97,8 @@ const nodeFields: Rule = ({ config }) => {
 
 function portProblem(port: string, path: PathProblem['path']): PathProblem[] {
   const n = Number(port);
-  return /^\d+$/.test(port) && n >= 1 && n <= 65535 ? [] : [error(path, `port ${port} is out of range`, 'an SSH port is a number from 1 to 65535')];
+  if (!/^\d+$/.test(port)) return [error(path, `port "${port}" is not a number`, 'an SSH port is a number from 1 to 65535')];
+  return n >= 1 && n <= 65535 ? [] : [error(path, `port ${port} is out of range`, 'an SSH port is a number from 1 to 65535')];
 }
 
 const sshKeys: Rule = ({ config, keyFileReadable }) => {

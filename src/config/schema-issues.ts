@@ -89,10 +89,11 @@ const EXPECTED: Record<string, string> = {
 function unknownKeyHint(root: AnySchema, keyIndex: Map<string, string[]>, parent: Path, key: string): string | undefined {
   const known = KNOWN_MISTAKES[key];
   if (known) return known;
+  // The exact key elsewhere is stronger evidence than a similar key here.
+  const elsewhere = keyIndex.get(key);
+  if (elsewhere?.length) return `\`${key}\` belongs at ${elsewhere.slice(0, 3).map((p) => `\`${p}\``).join(' or ')}`;
   const suggestion = closest(key, keysAt(root, parent));
   if (suggestion) return `did you mean \`${suggestion}\`?`;
-  const elsewhere = keyIndex.get(key);
-  if (elsewhere?.length) return `\`${key}\` belongs under ${elsewhere.slice(0, 3).map((p) => `\`${p}\``).join(' or ')}`;
   const valid = keysAt(root, parent);
   return valid.length ? `valid keys here: ${valid.join(', ')}` : undefined;
 }
@@ -113,7 +114,7 @@ export function schemaProblems(root: AnySchema, issues: readonly z.core.$ZodIssu
       continue;
     }
     const input = inputAt(path);
-    if (issue.code === 'invalid_type' && input === undefined) {
+    if (input === undefined && issue.code !== 'custom') {
       const key = path.at(-1);
       problems.push({ severity: 'error', path, message: `missing required key \`${String(key)}\`` });
       continue;
@@ -121,6 +122,8 @@ export function schemaProblems(root: AnySchema, issues: readonly z.core.$ZodIssu
     let message = issue.message;
     if (issue.code === 'invalid_type' && message.startsWith('Invalid input')) {
       message = `expected ${EXPECTED[issue.expected] ?? issue.expected}, got ${describeValue(input)}`;
+    } else if (issue.code === 'invalid_type' || issue.code === 'invalid_union') {
+      message = `${message}, got ${describeValue(input)}`;
     }
     let hint: string | undefined;
     if (issue.code === 'invalid_value' && typeof input === 'string') {

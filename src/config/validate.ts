@@ -69,7 +69,9 @@ export function validateConfigText(input: ValidateInput): ValidateResult {
     const partial = pruneInvalid(prepared.value, parsed.error.issues);
     if (partial) {
       const ruleProblems = checkRules({ config: partial.config, purpose: input.purpose, keyFileReadable: input.keyFileReadable });
-      problems.push(...ruleProblems.filter((p) => !partial.pruned.some((q) => isWithin(p.path, q))).map(place));
+      // A rule about something that was pruned (or that contains it) could be an echo of the first problem.
+      const unrelated = (p: PathProblem) => !partial.pruned.some((q) => isWithin(p.path, q) || isWithin(q, p.path));
+      problems.push(...ruleProblems.filter(unrelated).map(place));
     }
     return { problems: dedupe(problems), secrets: prepared.secrets };
   }
