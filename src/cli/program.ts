@@ -129,15 +129,19 @@ export function buildProgram(version: string, run: ActionRunner): Command {
     .description('start lab nodes with their own sshd and dockerd and write a cluster.yml for them')
     .option('--nodes <n>', 'number of nodes', '3')
     .option('--name <name>', 'lab name', 'drover')
-    .option('--dir <dir>', 'where to write cluster.yml, the SSH key and known_hosts')
+    .option('--dir <dir>', 'where to write cluster.yml, the SSH key and known_hosts (default ~/.drover-lab/<name>)')
     .option('--layout <layout>', 'all-roles, or 1cp (one control plane + etcd, the rest workers)', 'all-roles')
-    .action(notYet('lab up'));
+    .action(act(async () => (await import('../actions/lab-up.js')).labUpAction));
   lab
     .command('down')
     .description('stop the lab nodes and remove everything they left')
     .option('--name <name>', 'lab name', 'drover')
-    .action(notYet('lab down'));
-  lab.command('status').description('show the lab nodes').option('--name <name>', 'lab name', 'drover').action(notYet('lab status'));
+    .action(act(async () => (await import('../actions/lab-down.js')).labDownAction));
+  lab
+    .command('status')
+    .description('show the lab nodes')
+    .option('--name <name>', 'lab name', 'drover')
+    .action(act(async () => (await import('../actions/lab-status.js')).labStatusAction));
 
   program
     .command('version')
