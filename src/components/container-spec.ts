@@ -58,6 +58,6 @@ export function finalizeSpec(spec: ContainerSpec): ContainerSpec {
 /** `--flag=value` arguments from a map, sorted, so the same inputs always give the same spec. */
 export function flagArgs(flags: Record<string, string>): string[] {
   return Object.keys(flags)
-    .sort()
-    .map((k) => `--${k}=${flags[k]}`);
+    .map((k) => `--${k}=${flags[k]}`)
+    .sort();
 }
