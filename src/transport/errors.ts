@@ -30,6 +30,13 @@ export class ConnectionLostError extends TransportError {
   }
 }
 
+/** sshd refused a new channel (e.g. MaxSessions reached for a moment): nothing ran, try again. */
+export class ChannelOpenError extends TransportError {
+  constructor(host: string, cause: Error) {
+    super(host, `cannot open an SSH channel: ${cause.message}`, { transient: true, cause });
+  }
+}
+
 /** A remote command ran longer than allowed and was stopped. */
 export class CommandTimeoutError extends TransportError {
   constructor(host: string, command: string, timeoutMs: number) {

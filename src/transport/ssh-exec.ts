@@ -1,5 +1,5 @@
 import type { Client } from 'ssh2';
-import { CommandTimeoutError, ConnectionLostError, TransportError } from './errors.js';
+import { ChannelOpenError, CommandTimeoutError, ConnectionLostError } from './errors.js';
 import type { MarkStarted } from './ssh-pool.js';
 
 export interface RawExecResult {
@@ -22,7 +22,7 @@ export function execOnClient(
   return new Promise((resolve, reject) => {
     client.exec(command, (err, channel) => {
       if (err) {
-        reject(new TransportError(host, `cannot start a command: ${err.message}`, { transient: true, cause: err }));
+        reject(new ChannelOpenError(host, err));
         return;
       }
       opts.started();
@@ -35,13 +35,16 @@ export function execOnClient(
         opts.timeoutMs === undefined
           ? undefined
           : setTimeout(() => {
+              // sshd keeps the channel open until the command exits, so answer now; the remote
+              // `timeout` wrapper (see SshHost) makes sure the command does not linger.
               timedOut = true;
               try {
                 channel.signal('KILL');
+                channel.close();
               } catch {
-                /* the server may not support signals; closing the channel still ends our wait */
+                /* the channel may already be going away */
               }
-              channel.close();
+              reject(new CommandTimeoutError(host, opts.shownCommand, opts.timeoutMs ?? 0));
             }, opts.timeoutMs);
       channel.on('data', (d: Buffer) => out.push(d));
       channel.stderr.on('data', (d: Buffer) => errOut.push(d));
@@ -51,8 +54,8 @@ export function execOnClient(
       });
       channel.on('close', () => {
         if (timer) clearTimeout(timer);
-        if (timedOut) reject(new CommandTimeoutError(host, opts.shownCommand, opts.timeoutMs ?? 0));
-        else if (code === undefined && signal === undefined) reject(new ConnectionLostError(host, `\`${opts.shownCommand}\``));
+        if (timedOut) return;
+        if (code === undefined && signal === undefined) reject(new ConnectionLostError(host, `\`${opts.shownCommand}\``));
         else resolve({ code: code ?? 128 + 9, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(errOut) });
       });
       channel.on('error', () => {

@@ -10,6 +10,12 @@ import type { SshPool } from './ssh-pool.js';
 import { sudoModeFromProbe, sudoWrap, type SudoMode } from './sudo.js';
 import { sftpAtomicWrite, sftpReadFile, sftpStat } from './sftp.js';
 
+/** Kill the command on the node too when it overruns (closing the channel alone does not). */
+function withRemoteTimeout(command: string, timeoutMs: number): string {
+  const seconds = Math.ceil(timeoutMs / 1000) + 1;
+  return `timeout -s KILL ${seconds} sh -c ${shellQuote(command)}`;
+}
+
 /**
  * A node reached over the pool's single connection. Root users use SFTP directly; other users
  * upload to a private temporary directory and `sudo install` from there, because SFTP runs with
@@ -38,7 +44,8 @@ export class SshHost implements Host {
 
   /** exec with binary output; `idempotent` lets a dropped connection re-run a started command. */
   async execRaw(command: string, opts: ExecOptions & { idempotent?: boolean } = {}): Promise<RawExecResult> {
-    const wrapped = opts.sudo && !this.isRoot ? sudoWrap(await this.sudo(), command, opts.stdin) : { command, stdin: opts.stdin };
+    const limited = opts.timeoutMs === undefined ? command : withRemoteTimeout(command, opts.timeoutMs);
+    const wrapped = opts.sudo && !this.isRoot ? sudoWrap(await this.sudo(), limited, opts.stdin) : { command: limited, stdin: opts.stdin };
     return this.pool.withSession(
       this.endpoint,
       `\`${command}\``,

@@ -1,6 +1,6 @@
 import type { Client, SFTPWrapper } from 'ssh2';
 import type { SshEndpoint } from '../model/cluster.js';
-import { ConnectionLostError, isTransient, SshConnectError } from './errors.js';
+import { ChannelOpenError, ConnectionLostError, isTransient, SshConnectError } from './errors.js';
 import { readKnownHostsFile } from './known-hosts-file.js';
 import { connectSsh, type ConnectSettings } from './ssh-connect.js';
 import { Semaphore } from './semaphore.js';
@@ -26,6 +26,8 @@ interface Connection {
   sessions: Semaphore;
   sftp?: Promise<SFTPWrapper>;
 }
+
+const CHANNEL_OPEN_RETRIES = 20;
 
 /** Marks the moment an operation's effect may have begun (a command started, a write opened). */
 export type MarkStarted = () => void;
@@ -74,6 +76,7 @@ export class SshPool {
     opts: { retryAfterStart?: boolean; sessionSlot?: boolean } = {},
   ): Promise<T> {
     const attempts = this.opts.connectAttempts ?? 3;
+    let refusedChannels = 0;
     for (let attempt = 1; ; attempt++) {
       const conn = await this.connection(endpoint);
       let started = false;
@@ -81,6 +84,13 @@ export class SshPool {
       try {
         return opts.sessionSlot === false ? await run() : await conn.sessions.use(run);
       } catch (err) {
+        // sshd frees a closed session slot a moment after we see the close: wait and try again.
+        if (conn.alive && err instanceof ChannelOpenError && refusedChannels < CHANNEL_OPEN_RETRIES) {
+          refusedChannels++;
+          attempt--;
+          await new Promise((r) => setTimeout(r, 20 * refusedChannels));
+          continue;
+        }
         if (conn.alive && !(err instanceof ConnectionLostError)) throw err;
         const mayRetry = !started || opts.retryAfterStart === true;
         if (!mayRetry || attempt >= attempts) {
@@ -153,7 +163,8 @@ export class SshPool {
 
   private async dial(endpoint: SshEndpoint): Promise<Client> {
     const bastion = this.opts.bastion;
-    if (!bastion) return connectSsh(endpoint, this.settings);
+    const isBastion = bastion !== undefined && bastion.address === endpoint.address && bastion.port === endpoint.port;
+    if (!bastion || isBastion) return connectSsh(endpoint, this.settings);
     const jump = await this.connection(bastion);
     const tunnel = await new Promise<import('ssh2').ClientChannel>((resolve, reject) => {
       jump.client.forwardOut('127.0.0.1', 0, endpoint.address, endpoint.port, (err, stream) => {
