@@ -1,0 +1,133 @@
+import { DefaultRenderer, Listr, ListrLogger, ProcessOutput, SimpleRenderer, createWritable, type ListrTask, type ListrTaskWrapper } from 'listr2';
+import type { ExecutorEvent, RunStartEvent, TaskPlannedEvent, TaskSkippedEvent } from '../../executor/events.js';
+import { NO_HOST } from '../../executor/task.js';
+import type { IoHost } from '../io.js';
+import { describeError, planLines, summaryLines } from './format.js';
+import type { Renderer } from './renderer.js';
+
+/**
+ * Live view on a terminal: one listr2 line per host with its progress, and under it what
+ * runs there now. listr2 only draws; each host's "task" is a promise this renderer settles
+ * from executor events. Notices without a host, the plan and the summary are printed after
+ * the live view ends, so they are not overdrawn.
+ */
+type Wrapper = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
+interface HostGroup {
+  host: string;
+  total: number;
+  finished: number;
+  failed: string[];
+  running: Map<string, string>;
+  notes: string[];
+  wrapper: Wrapper | undefined;
+  settle: (error?: Error) => void;
+}
+
+export function ttyRenderer(io: IoHost, opts: { renderer?: 'default' | 'simple' } = {}): Renderer {
+  const groups = new Map<string, HostGroup>();
+  const afterwards: string[] = [];
+  const planned: (TaskPlannedEvent | TaskSkippedEvent)[] = [];
+  let dryRun = false;
+  let live: Promise<unknown> = Promise.resolve();
+
+  const refresh = (g: HostGroup): void => {
+    if (!g.wrapper) return;
+    const failed = g.failed.length > 0 ? `, ${g.failed.length} failed` : '';
+    g.wrapper.title = `${g.host}  ${g.finished}/${g.total}${failed}`;
+    g.wrapper.output = [...[...g.running.values()].map((t) => `▸ ${t}`), ...g.notes.slice(-3)].join('\n');
+  };
+  const finishOne = (g: HostGroup): void => {
+    g.finished++;
+    if (g.finished >= g.total) g.settle(g.failed.length > 0 ? new Error(g.failed.join('; ')) : undefined);
+    refresh(g);
+  };
+
+  const start = (e: RunStartEvent): void => {
+    dryRun = e.dryRun;
+    const output = createWritable((chunk) => io.stdout.write(chunk)) as unknown as NodeJS.WriteStream;
+    const logger = new ListrLogger({ processOutput: new ProcessOutput(output, output) });
+    const listr = new Listr(
+      e.hosts.map(({ host, tasks }): ListrTask<unknown, typeof DefaultRenderer, typeof SimpleRenderer> => {
+        let settle: (error?: Error) => void = () => undefined;
+        const settled = new Promise<void>((resolve, reject) => {
+          settle = (error) => (error ? reject(error) : resolve());
+        });
+        const g: HostGroup = { host, total: tasks, finished: 0, failed: [], running: new Map(), notes: [], wrapper: undefined, settle };
+        groups.set(host, g);
+        return {
+          title: `${host}  0/${tasks}`,
+          task: (_ctx: unknown, wrapper: Wrapper) => {
+            g.wrapper = wrapper;
+            refresh(g);
+            return settled;
+          },
+          // The output is rewritten whole on every change: keep only the latest write.
+          rendererOptions: { outputBar: 1, persistentOutput: false },
+        };
+      }),
+      {
+        concurrent: true,
+        exitOnError: false,
+        registerSignalListeners: false,
+        renderer: DefaultRenderer,
+        rendererOptions: { logger, collapseErrors: false },
+        // listr2 would look at process.stdout; the IoHost decides (tests pass a non-TTY sink).
+        fallbackRenderer: SimpleRenderer,
+        fallbackRendererOptions: { logger },
+        fallbackRendererCondition: opts.renderer === 'simple' || !io.stdout.isTTY,
+      },
+    );
+    live = listr.run().catch(() => undefined);
+  };
+
+  const onEvent = (e: ExecutorEvent): void => {
+    const g = 'host' in e || 'id' in e ? groups.get(('host' in e && e.host) || NO_HOST) : undefined;
+    switch (e.type) {
+      case 'run-start':
+        return start(e);
+      case 'task-start':
+        g?.running.set(e.id, e.title);
+        return g && refresh(g);
+      case 'task-done':
+      case 'task-planned':
+        if (e.type === 'task-planned') planned.push(e);
+        g?.running.delete(e.id);
+        return g && finishOne(g);
+      case 'task-skipped':
+        if (dryRun) planned.push(e);
+        return g && finishOne(g);
+      case 'task-retry':
+        g?.notes.push(`↻ ${e.title}: ${describeError(e.error)} (retry in ${e.delayMs} ms)`);
+        return g && refresh(g);
+      case 'task-failed':
+        g?.running.delete(e.id);
+        g?.failed.push(`${e.id}: ${describeError(e.error)}`);
+        return g && finishOne(g);
+      case 'log':
+        if (e.level === 'debug' && !io.debug) return;
+        if (g && e.id) {
+          g.notes.push(`${e.level === 'warn' ? '⚠ ' : ''}${e.message}`);
+          return refresh(g);
+        }
+        if (e.level === 'warn' || !io.quiet) afterwards.push(`${e.level}: ${e.message}`);
+        return;
+      case 'run-done':
+        for (const group of groups.values()) {
+          const unfinished = group.total - group.finished;
+          if (unfinished > 0 && group.wrapper) group.wrapper.title = `${group.host}  ${group.finished}/${group.total}, ${unfinished} not run`;
+          group.settle(group.failed.length > 0 ? new Error(group.failed.join('; ')) : undefined);
+        }
+        if (planned.length > 0) afterwards.push(...planLines(planned));
+        afterwards.push(...summaryLines(e));
+        return;
+    }
+  };
+
+  return {
+    onEvent,
+    close: async () => {
+      await live;
+      for (const line of afterwards) io.stdout.write(`${line}\n`);
+    },
+  };
+}
