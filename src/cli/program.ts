@@ -88,13 +88,17 @@ export function buildProgram(version: string, run: ActionRunner): Command {
     .option('--service <name>', 'only this service')
     .option('--rotate-ca', 'rotate the CAs too (every certificate is re-issued)')
     .action(notYet('cert rotate'));
-  cert.command('status').description("show every certificate's expiry").action(notYet('cert status'));
+  cert
+    .command('status')
+    .description("show every certificate's expiry")
+    .action(act(async () => (await import('../actions/cert-status.js')).certStatus));
   cert
     .command('generate')
     .description('write the whole PKI and kubeconfigs to a directory, offline')
     .requiredOption('--out <dir>', 'output directory')
     .option('--cert-dir <dir>', 'use the CA and certificates found here')
-    .action(notYet('cert generate'));
+    .addOption(new Option('--key-type <type>', 'key type of new keys').choices(['ecdsa', 'rsa']).default('ecdsa'))
+    .action(act(async () => (await import('../actions/cert-generate.js')).certGenerate));
 
   const config = program
     .command('config')
