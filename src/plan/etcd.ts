@@ -3,6 +3,9 @@ import { etcdMemberName, etcdPeerUrl, etcdSpec, ETCD_CONTAINER, ETCD_DATA_DIR } 
 import type { ContainerSpec } from '../components/container-spec.js';
 import type { Task, TaskChange } from '../executor/task.js';
 import type { ClusterModel, ClusterNode } from '../model/cluster.js';
+import type { EtcdMemberRecord, EtcdPlaneState } from '../model/etcd-plane.js';
+
+export type { EtcdMemberRecord, EtcdPlaneState } from '../model/etcd-plane.js';
 import type { ClusterOps, RemoteFile } from './ops.js';
 import { DroverError } from '../errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
@@ -16,17 +19,6 @@ import { ExitCode } from '../cli/exit-codes.js';
  * How each member was started (its initial cluster) is kept in the state, so a membership
  * change does not restart the members that did not change.
  */
-export interface EtcdMemberRecord {
-  /** Addresses of the members this one started with (itself included). */
-  initialMembers: string[];
-  initialState: 'new' | 'existing';
-}
-
-export interface EtcdPlaneState {
-  clusterToken: string;
-  members: Record<string, EtcdMemberRecord>;
-}
-
 export interface EtcdPlanInput {
   model: ClusterModel;
   /** From the state of the last successful run; undefined for a new cluster. */

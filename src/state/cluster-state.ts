@@ -1,5 +1,6 @@
 import type { ClusterModel } from '../model/cluster.js';
 import type { Pki } from '../pki/reconcile.js';
+import type { EtcdPlaneState } from '../model/etcd-plane.js';
 
 export const CURRENT_SCHEMA_VERSION = 1;
 export const PLAIN_MARKER = 'drover-cluster-state';
@@ -15,6 +16,8 @@ export interface ClusterState {
   /** The model of the last successful run (what is deployed), absent before the first `up`. */
   appliedConfig?: ClusterModel;
   pki?: Pki;
+  /** The etcd plane as last deployed: cluster token and how each member was started. */
+  etcd?: EtcdPlaneState;
   /** Versions deployed, by component (kubernetes, etcd, ...). */
   versions: Record<string, string>;
 }
