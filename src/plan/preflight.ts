@@ -60,11 +60,12 @@ export function dockerVersionSupported(version: string): boolean {
 const globToRegExp = (g: string) => new RegExp(`^${g.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*')}$`);
 
 function judgePorts(f: NodeFacts, networkPlugin: string): CheckResult {
+  if (!f.listeners) return { node: f.address, check: 'ports', status: 'fail', detail: 'listening sockets not read' };
   const running = f.runningContainers ?? [];
   const conflicts: string[] = [];
   const ours: string[] = [];
   for (const req of requiredPorts(f.roles, networkPlugin)) {
-    const held = (f.listeners ?? []).filter((l) => l.port === req.port && l.proto === req.proto);
+    const held = f.listeners.filter((l) => l.port === req.port && l.proto === req.proto);
     if (held.length === 0) continue;
     const owner = running.find((name) => req.owners.some((o) => globToRegExp(o).test(name)));
     const label = `${req.port}/${req.proto} (${req.component})`;
@@ -85,7 +86,8 @@ function judgePorts(f: NodeFacts, networkPlugin: string): CheckResult {
 }
 
 function judgeKernel(f: NodeFacts): CheckResult {
-  const s = f.sysctls ?? {};
+  if (!f.sysctls) return { node: f.address, check: 'kernel', status: 'fail', detail: 'kernel settings not read' };
+  const s = f.sysctls;
   const problems: string[] = [];
   const hints: string[] = [];
   if (s['net.ipv4.ip_forward'] !== '1') {

@@ -1,4 +1,4 @@
-import type { Client, SFTPWrapper } from 'ssh2';
+import type { Client, ClientChannel, SFTPWrapper } from 'ssh2';
 import type { SshEndpoint } from '../model/cluster.js';
 import { ChannelOpenError, ConnectionLostError, isTransient, SshConnectError } from './errors.js';
 import { readKnownHostsFile } from './known-hosts-file.js';
@@ -165,13 +165,21 @@ export class SshPool {
     const bastion = this.opts.bastion;
     const isBastion = bastion !== undefined && bastion.address === endpoint.address && bastion.port === endpoint.port;
     if (!bastion || isBastion) return connectSsh(endpoint, this.settings);
+    return connectSsh(endpoint, this.settings, await this.tunnel(endpoint));
+  }
+
+  /** A TCP tunnel to a node through the bastion (the bastion's host key verified first). */
+  async tunnel(target: { address: string; port: number }): Promise<ClientChannel> {
+    const bastion = this.opts.bastion;
+    if (!bastion) throw new SshConnectError(target.address, 'no bastion_host configured', { transient: false });
     const jump = await this.connection(bastion);
-    const tunnel = await new Promise<import('ssh2').ClientChannel>((resolve, reject) => {
-      jump.client.forwardOut('127.0.0.1', 0, endpoint.address, endpoint.port, (err, stream) => {
-        if (err) reject(new SshConnectError(endpoint.address, `bastion ${bastion.address} could not reach ${endpoint.address}:${endpoint.port}: ${err.message}`, { transient: !jump.alive, cause: err }));
-        else resolve(stream);
+    return new Promise<ClientChannel>((resolve, reject) => {
+      jump.client.forwardOut('127.0.0.1', 0, target.address, target.port, (err, stream) => {
+        if (err) {
+          const message = `bastion ${bastion.address} could not reach ${target.address}:${target.port}: ${err.message}`;
+          reject(new SshConnectError(target.address, message, { transient: !jump.alive, cause: err }));
+        } else resolve(stream);
       });
     });
-    return connectSsh(endpoint, this.settings, tunnel);
   }
 }

@@ -1,0 +1,81 @@
+import { ExitCode } from '../cli/exit-codes.js';
+import type { IoHost } from '../cli/io.js';
+import { loadClusterModel } from '../config/index.js';
+import { HostVerificationError } from '../errors.js';
+import type { ClusterNode } from '../model/cluster.js';
+import { judgeCluster, judgeNode, type NodeFacts } from '../plan/preflight.js';
+import { parseProbeOutput, probeScript } from '../plan/preflight-probe.js';
+import { formatPreflightTable } from '../plan/preflight-report.js';
+import { SshDocker } from '../transport/docker-over-ssh.js';
+import { openTransport, type NodeTransport } from '../transport/session.js';
+
+/**
+ * `drover check`: preflight every node without changing anything. Facts are gathered per node
+ * in parallel over the run's single connection per node, then judged by pure rules.
+ */
+export async function check(opts: { config: string }, io: IoHost): Promise<ExitCode> {
+  const { model } = await loadClusterModel(opts.config, io.env);
+  await using transport = await openTransport(model, io.env);
+  const facts = await Promise.all(model.nodes.map((node) => gatherFacts(node, transport)));
+  const results = [...facts.flatMap((f) => judgeNode(f, model.network.plugin)), ...judgeCluster(facts)];
+  if (io.output === 'json') {
+    for (const r of results) io.stdout.write(JSON.stringify({ type: 'check', ...r }) + '\n');
+  } else {
+    const roles = Object.fromEntries(model.nodes.map((n) => [n.address, n.roles]));
+    io.stdout.write(formatPreflightTable(results, { tty: io.output === 'tty', roles }));
+  }
+  const hostKeyFailure = facts.some((f) => !f.ssh.ok && f.ssh.hostKey);
+  const failed = results.some((r) => r.status === 'fail');
+  if (io.output === 'json') io.stdout.write(JSON.stringify({ type: 'check-summary', ok: !failed, failed: results.filter((r) => r.status === 'fail').length }) + '\n');
+  if (hostKeyFailure) {
+    io.stderr.write(`error: host keys could not be verified; nothing was run on those nodes\n  hint: drover hosts trust --config ${opts.config}\n`);
+    return ExitCode.HostVerification;
+  }
+  return failed ? ExitCode.Failed : ExitCode.Ok;
+}
+
+async function gatherFacts(node: ClusterNode, transport: NodeTransport): Promise<NodeFacts> {
+  const base = { address: node.address, nodeName: node.hostname, roles: node.roles };
+  const host = transport.host(node);
+  const docker = transport.docker(node) as SshDocker;
+  // SSH first: nothing else is attempted on a node whose host key is not verified.
+  try {
+    await host.exec('true', { timeoutMs: 30_000 });
+  } catch (err) {
+    const hostKey = err instanceof HostVerificationError;
+    return { ...base, ssh: { ok: false, error: (err as Error).message, hostKey } };
+  }
+  const facts: NodeFacts = { ...base, ssh: { ok: true, user: node.user, port: node.port } };
+  let dockerRoot = '/var/lib/docker';
+  try {
+    const [version, info, containers, route] = await Promise.all([docker.version(), docker.info(), docker.listContainers(), docker.route()]);
+    facts.docker = { ok: true, version: version.version, apiVersion: version.apiVersion, route };
+    facts.runningContainers = containers.map((c) => c.name);
+    dockerRoot = info.dockerRootDir || dockerRoot;
+  } catch (err) {
+    facts.docker = { ok: false, error: (err as Error).message };
+  }
+  try {
+    const probe = await host.exec(probeScript(dockerRoot), { timeoutMs: 30_000 });
+    const parsed = parseProbeOutput(probe.stdout);
+    facts.osHostname = parsed.osHostname;
+    facts.sysctls = parsed.sysctls;
+    facts.listeners = parsed.listeners;
+    if (parsed.disk) facts.disk = parsed.disk;
+    facts.clock = await measureClock(host);
+  } catch {
+    // Facts left unread are judged as failures ("not read"), never as passes.
+  }
+  return facts;
+}
+
+/** Remote clock vs. ours, allowing for the round trip (NTP's estimate without the filtering). */
+async function measureClock(host: { exec(c: string): Promise<{ stdout: string }> }): Promise<NodeFacts['clock']> {
+  const t0 = Date.now();
+  const out = (await host.exec('date +%s%3N')).stdout.trim();
+  const t1 = Date.now();
+  const remote = /^\d{13}$/.test(out) ? Number(out) : Number.parseInt(out, 10) * 1000 + 500;
+  const uncertaintyMs = (t1 - t0) / 2 + (/^\d{13}$/.test(out) ? 0 : 500);
+  return { offsetMs: remote - (t0 + t1) / 2, uncertaintyMs };
+}
+
