@@ -53,14 +53,14 @@ export function buildProgram(version: string, run: ActionRunner): Command {
   program
     .command('check')
     .description('preflight every node without changing anything')
-    .action(notYet('check'));
+    .action(act(async () => (await import('../actions/check.js')).check));
 
   const hosts = program.command('hosts').description('SSH host keys of the nodes');
   hosts
     .command('trust')
     .description("show each node's host-key fingerprint and add it to drover's known_hosts")
     .option('-y, --yes', 'trust without asking')
-    .action(notYet('hosts trust'));
+    .action(act(async () => (await import('../actions/hosts-trust.js')).hostsTrust));
 
   program
     .command('remove')
