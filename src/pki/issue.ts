@@ -1,6 +1,6 @@
 import { createHash, createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import type { CertSpec } from './specs.js';
-import { generateKeyPair, keyTypeOf, privateKeyOf, type KeyPair, type KeyType } from './keys.js';
+import { generatePrivateKey, keyTypeOf, privateKeyOf, type KeyPair, type KeyType } from './keys.js';
 import { encodeCertificate, issuerPartsOf, type ExtendedKeyUsage, type KeyUsage } from './x509-encode.js';
 
 /** One certificate as kept in the state: PEMs plus the hash of the spec it was issued for. */
@@ -78,8 +78,12 @@ function keyUsagesFor(spec: CertSpec, key: KeyObject): KeyUsage[] {
  * key (a re-issue after a SAN change keeps the key); otherwise a new one is generated.
  */
 export function issueCertificate(spec: CertSpec, signer: Signer | undefined, keyPem: string | undefined, opts: IssueOptions): IssuedCert {
-  const ownKeyPem = keyPem ?? (opts.generateKey ?? generateKeyPair)(opts.keyType).privateKeyPem;
-  const ownKey = privateKeyOf(ownKeyPem);
+  const ownKey = keyPem
+    ? privateKeyOf(keyPem)
+    : opts.generateKey
+      ? privateKeyOf(opts.generateKey(opts.keyType).privateKeyPem)
+      : generatePrivateKey(opts.keyType);
+  const ownKeyPem = keyPem ?? ownKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const now = opts.now().getTime();
   const days = spec.usage === 'ca' ? CA_VALIDITY_DAYS : LEAF_VALIDITY_DAYS;
   let notAfter = new Date(now + days * DAY_MS);
@@ -92,7 +96,7 @@ export function issueCertificate(spec: CertSpec, signer: Signer | undefined, key
       subject: { commonName: spec.commonName, organizations: spec.organizations },
       notBefore: new Date(now - BACKDATE_MS),
       notAfter,
-      publicKey: createPublicKey(ownKey),
+      publicKeyDer: createPublicKey(ownKey).export({ type: 'spki', format: 'der' }),
       isCa: spec.usage === 'ca',
       keyUsages: keyUsagesFor(spec, ownKey),
       extendedKeyUsages: EXTENDED[spec.usage],

@@ -8,6 +8,13 @@ export interface KeyPair {
   publicKeyPem: string;
 }
 
+/** A new private key as a KeyObject (no PEM round trip: parsing PEM is most of the cost). */
+export function generatePrivateKey(type: KeyType): KeyObject {
+  return type === 'ecdsa'
+    ? generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey
+    : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
+}
+
 export function generateKeyPair(type: KeyType): KeyPair {
   const pair =
     type === 'ecdsa'

@@ -1,4 +1,4 @@
-import { createHash, createPublicKey, sign, type KeyObject } from 'node:crypto';
+import { createHash, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
 import { ipToBytes } from './ip.js';
 import { keyTypeOf } from './keys.js';
@@ -42,7 +42,8 @@ export interface TbsInput {
   subject: { commonName: string; organizations: string[] };
   notBefore: Date;
   notAfter: Date;
-  publicKey: KeyObject;
+  /** The subject's public key as SubjectPublicKeyInfo DER. */
+  publicKeyDer: Buffer;
   isCa: boolean;
   keyUsages: KeyUsage[];
   extendedKeyUsages: ExtendedKeyUsage[];
@@ -90,8 +91,8 @@ function extension(id: string, critical: boolean, value: forge.asn1.Asn1) {
 }
 
 /** SHA-1 of the subjectPublicKey bits (RFC 5280 §4.2.1.2, method 1). */
-export function subjectKeyIdOf(publicKey: KeyObject): Buffer {
-  const spki = fromDer(publicKey.export({ type: 'spki', format: 'der' }));
+export function subjectKeyIdOf(spkiDer: Buffer): Buffer {
+  const spki = fromDer(spkiDer);
   const bitString = (spki.value as forge.asn1.Asn1[])[1]?.value as string;
   return createHash('sha1').update(Buffer.from(bitString.slice(1), 'binary')).digest();
 }
@@ -131,8 +132,8 @@ export function encodeCertificate(input: TbsInput, signer: KeyObject): string {
     input.issuerNameDer ? fromDer(input.issuerNameDer) : subjectName,
     seq([encodeTime(input.notBefore), encodeTime(input.notAfter)]),
     subjectName,
-    fromDer(input.publicKey.export({ type: 'spki', format: 'der' })),
-    encodeExtensions(input, subjectKeyIdOf(input.publicKey)),
+    fromDer(input.publicKeyDer),
+    encodeExtensions(input, subjectKeyIdOf(input.publicKeyDer)),
   ]);
   const tbsDer = der(tbs);
   const signature = sign('sha256', tbsDer, signer);
@@ -148,7 +149,7 @@ export function issuerPartsOf(certDer: Buffer): { subjectDer: Buffer; subjectKey
   const offset = tbs[0]?.tagClass === CTX ? 1 : 0; // v1 certificates have no [0] version
   const subjectDer = der(tbs[offset + 4]!);
   const spkiDer = der(tbs[offset + 5]!);
-  let subjectKeyId = subjectKeyIdOf(createPublicKey({ key: spkiDer, format: 'der', type: 'spki' }));
+  let subjectKeyId = subjectKeyIdOf(spkiDer);
   const extWrapper = tbs.find((n) => n.tagClass === CTX && n.type === 3);
   for (const ext of ((extWrapper?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value as forge.asn1.Asn1[] | undefined) ?? []) {
     const parts = ext.value as forge.asn1.Asn1[];
