@@ -26,3 +26,24 @@ export function parseKubernetesVersion(text: string): ParsedVersion | undefined 
 export function isDeployable(version: ParsedVersion): boolean {
   return (SUPPORTED_KUBERNETES_VERSIONS as readonly string[]).includes(version.upstream);
 }
+
+/**
+ * Default system images by Kubernetes release: what RKE users already pull for that version.
+ * `system_images` in cluster.yml overrides any of them (the lab points them at its registry).
+ */
+export const DEFAULT_SYSTEM_IMAGES: Record<string, Record<string, string>> = {
+  'v1.20.2': {
+    etcd: 'rancher/mirrored-coreos-etcd:v3.4.13-rancher1',
+    kubernetes: 'rancher/hyperkube:v1.20.2-rancher1',
+    alpine: 'rancher/rke-tools:v0.1.69',
+    nginx_proxy: 'rancher/rke-tools:v0.1.69',
+    pod_infra_container: 'rancher/pause:3.2',
+  },
+};
+
+/** The image for a system component: cluster.yml's override, else the version's default. */
+export function systemImage(kubernetesVersion: string, overrides: Record<string, string>, name: string): string {
+  const image = overrides[name] || DEFAULT_SYSTEM_IMAGES[kubernetesVersion]?.[name];
+  if (!image) throw new Error(`no default ${name} image for Kubernetes ${kubernetesVersion}`);
+  return image;
+}

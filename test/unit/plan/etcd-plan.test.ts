@@ -43,7 +43,7 @@ const node = (i: number): ClusterNode => ({
 const model = (nodes: ClusterNode[], etcdArgs: Record<string, string> = {}): ClusterModel => ({
   name: 'lab', configPath: '/tmp/cluster.yml', kubernetesVersion: 'v1.20.2', nodes, knownHostsPath: '/tmp/kh', sans: [],
   network: { plugin: 'vxlan', options: {}, serviceClusterIpRange: '10.43.0.0/16', serviceNodePortRange: '30000-32767', clusterCidr: '10.42.0.0/16', clusterDomain: 'cluster.local', clusterDnsServer: '10.43.0.10' },
-  services: Object.fromEntries(['etcd', 'kube-api', 'kube-controller', 'scheduler', 'kubelet', 'kubeproxy'].map((s) => [s, { extraArgs: s === 'etcd' ? etcdArgs : {}, extraBinds: [], extraEnv: [] }])) as ClusterModel['services'],
+  services: Object.fromEntries(['etcd', 'kube-api', 'kube-controller', 'scheduler', 'kubelet', 'kubeproxy'].map((s) => [s, { extraArgs: s === 'etcd' ? etcdArgs : {}, extraBinds: [], extraEnv: [] }])) as unknown as ClusterModel['services'],
   privateRegistries: [], systemImages: {},
 });
 

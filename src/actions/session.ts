@@ -1,0 +1,53 @@
+import type { IoHost } from '../cli/io.js';
+import type { ClusterModel } from '../model/cluster.js';
+import { acquireLocalLock, acquireRemoteLock, currentLockOwner, lockPathFor, resolveStateKey, StateStore, statePathFor, type ClusterState, type HeldLock } from '../state/index.js';
+import { openTransport, type NodeTransport } from '../transport/session.js';
+
+/**
+ * What every cluster-changing command holds while it runs: the local lock, the state, the SSH
+ * connections, and the cluster-wide lock on the first etcd/control-plane node. Released on close,
+ * in reverse order, also when the run fails.
+ */
+export interface Session {
+  readonly model: ClusterModel;
+  readonly store: StateStore;
+  readonly previous: ClusterState | undefined;
+  readonly transport: NodeTransport;
+  readonly journalPath: string;
+  close(): Promise<void>;
+}
+
+export interface SessionOptions {
+  command: string;
+  forceUnlock?: boolean;
+  /** Dry runs read the state and the nodes but take no remote lock. */
+  readOnly?: boolean;
+}
+
+export async function openSession(model: ClusterModel, io: IoHost, opts: SessionOptions): Promise<Session> {
+  const statePath = statePathFor(model.configPath);
+  const owner = currentLockOwner(`drover ${opts.command}`);
+  const cleanups: (() => Promise<void>)[] = [];
+  const close = async () => {
+    for (const release of cleanups.reverse()) await release().catch(() => undefined);
+  };
+  try {
+    if (!opts.readOnly) {
+      const local: HeldLock = await acquireLocalLock(lockPathFor(statePath), owner, { forceUnlock: opts.forceUnlock ?? false });
+      cleanups.push(() => local.release());
+    }
+    const store = new StateStore(statePath, await resolveStateKey(io.env, io.cwd));
+    const previous = await store.load();
+    const transport = await openTransport(model, io.env);
+    cleanups.push(() => transport.close());
+    const lockNode = model.nodes.find((n) => n.roles.includes('etcd')) ?? model.nodes.find((n) => n.roles.includes('controlplane'));
+    if (!opts.readOnly && lockNode) {
+      const remote = await acquireRemoteLock(transport.host(lockNode), owner, { forceUnlock: opts.forceUnlock ?? false });
+      cleanups.push(() => remote.release());
+    }
+    return { model, store, previous, transport, journalPath: `${statePath}.journal`, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}

@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import { ExitCode } from '../cli/exit-codes.js';
+import type { IoHost } from '../cli/io.js';
+import { createRenderer } from '../cli/render/index.js';
+import { formatProblem, loadClusterModel } from '../config/index.js';
+import { UsageError } from '../errors.js';
+import { Cancellation, execute, FileJournal, installSignalHandlers } from '../executor/index.js';
+import { reconcilePki } from '../pki/index.js';
+import { planUp } from '../plan/up.js';
+import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
+import { openSession } from './session.js';
+
+export interface UpOptions {
+  config: string;
+  resume?: boolean;
+  dryRun?: boolean;
+  concurrency?: string;
+  forceUnlock?: boolean;
+  onlyHosts?: string;
+}
+
+/**
+ * `drover up`: load → model → PKI → plan → execute → state. Reads top to bottom; every step is
+ * a named function from a lower layer. `drover plan` is the same with dryRun.
+ */
+export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
+  if (opts.onlyHosts) throw new UsageError('--only-hosts is not supported yet', 'run without it: unchanged nodes are left alone anyway');
+  const concurrency = Number(opts.concurrency ?? 30);
+  if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number ≥ 1, got "${opts.concurrency}"`);
+
+  const { model, warnings, secrets } = await loadClusterModel(opts.config, io.env, { purpose: 'deploy' });
+  for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
+  const dryRun = Boolean(opts.dryRun);
+  const session = await openSession(model, io, { command: dryRun ? 'up --dry-run' : 'up', forceUnlock: opts.forceUnlock ?? false, readOnly: dryRun });
+  const cancellation = new Cancellation();
+  const removeHandlers = installSignalHandlers(cancellation);
+  try {
+    const previous = session.previous;
+    const { pki } = reconcilePki(previous?.pki, model, { keyType: previous?.pki?.keyType ?? 'ecdsa', now: () => new Date(), randomSerial: () => randomBytes(16) });
+    const plan = planUp({
+      model,
+      pki,
+      previous: previous?.appliedConfig && previous.etcd ? { nodes: previous.appliedConfig.nodes, etcd: previous.etcd } : undefined,
+      ops: new SshClusterOps(session.transport, model),
+    });
+    const renderer = createRenderer(io);
+    const result = await execute(
+      { tasks: plan.tasks },
+      {
+        resume: Boolean(opts.resume),
+        dryRun,
+        concurrency,
+        journal: new FileJournal(session.journalPath),
+        identity: `${model.configPath}#${model.name}`,
+        signal: cancellation.signal,
+        forceSignal: cancellation.forceSignal,
+        onEvent: renderer.onEvent,
+        secrets: [...secrets, ...Object.values(pki.certs).flatMap((c) => (c.keyPem ? [c.keyPem] : []))],
+      },
+    );
+    await renderer.close();
+    if (result.ok && !dryRun) {
+      await session.store.save({
+        droverVersion: '0.1.0',
+        appliedConfig: model,
+        pki,
+        etcd: plan.etcd,
+        versions: { kubernetes: model.kubernetesVersion },
+      });
+    }
+    return result.exitCode;
+  } finally {
+    removeHandlers();
+    await session.close();
+  }
+}
