@@ -9,3 +9,4 @@ export { acquireLocalLock, type HeldLock } from './local-lock.js';
 export { acquireRemoteLock } from './remote-lock.js';
 export { currentLockOwner, describeOwner, isStale, type LockOwner } from './lock-owner.js';
 export { StateReplica, type ReplicaCopy, type ReplicaPushResult } from './replica.js';
+export { openLocalState, type LocalStateSession } from './session.js';

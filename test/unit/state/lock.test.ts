@@ -131,3 +131,18 @@ describe('local lock across real processes', () => {
     await expect(stat(lockPath)).rejects.toThrow(); // the winner released it
   });
 });
+
+describe('local state session', () => {
+  it('holds the lock beside the state while open and releases it on dispose', async () => {
+    const { openLocalState } = await import('../../../src/state/index.js');
+    const config = join(dir, 'cluster.yml');
+    {
+      await using session = await openLocalState(config, { env: {}, cwd: dir }, { command: 'up' });
+      expect(session.store.path).toBe(join(dir, 'cluster.droverstate'));
+      expect(JSON.parse(await readFile(join(dir, 'cluster.droverstate.lock'), 'utf8')).command).toBe('up');
+      const err = await heldError(openLocalState(config, { env: {}, cwd: dir }, { command: 'remove' }));
+      expect(err.message).toContain('`drover up`');
+    }
+    await expect(stat(join(dir, 'cluster.droverstate.lock'))).rejects.toThrow();
+  });
+});
