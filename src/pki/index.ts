@@ -1,5 +1,5 @@
 /** The PKI layer: pure functions from a model (and the previous PKI) to certificates and kubeconfigs. */
-export { reconcilePki, reconcileSpecs, type Pki, type PkiSeed, type ReconcileResult } from './reconcile.js';
+export { reconcilePki, reconcileSpecs, type Pki, type PkiSeed, type ReconcileOptions, type ReconcileResult } from './reconcile.js';
 export { certSpecsFor, apiServerSans, type CertSpec, type CertUsage } from './specs.js';
 export { issueCertificate, CA_VALIDITY_DAYS, LEAF_VALIDITY_DAYS, type IssuedCert, type IssueOptions } from './issue.js';
 export { generateKeyPair, type KeyType, type KeyPair } from './keys.js';

@@ -30,11 +30,19 @@ export interface ReconcileResult {
  * its certificates and every other certificate stays byte for byte the same. Imported (custom)
  * certificates are never re-issued.
  */
-export function reconcilePki(previous: PkiSeed | undefined, model: ClusterModel, opts: IssueOptions): ReconcileResult {
+export function reconcilePki(previous: PkiSeed | undefined, model: ClusterModel, opts: ReconcileOptions): ReconcileResult {
   return reconcileSpecs(previous, certSpecsFor(model), opts);
 }
 
-export function reconcileSpecs(previous: PkiSeed | undefined, specs: CertSpec[], opts: IssueOptions): ReconcileResult {
+export interface ReconcileOptions extends IssueOptions {
+  /**
+   * Re-issue an existing, unchanged certificate anyway (rotation, renewal before expiry).
+   * Its key is kept; everything it signs is re-issued too, because their issuer changed.
+   */
+  reissue?: (existing: IssuedCert) => boolean;
+}
+
+export function reconcileSpecs(previous: PkiSeed | undefined, specs: CertSpec[], opts: ReconcileOptions): ReconcileResult {
   const certs: Record<string, IssuedCert> = {};
   const signers = new Map<string, Signer>();
   const issued: string[] = [];
@@ -58,7 +66,8 @@ export function reconcileSpecs(previous: PkiSeed | undefined, specs: CertSpec[],
   for (const spec of specs) {
     const before = previous?.certs[spec.name];
     const issuerPem = spec.issuer ? certs[spec.issuer]?.certPem : undefined;
-    if (before && (before.custom || before.specHash === specHash(spec, issuerPem))) {
+    const keep = before !== undefined && (before.custom || (before.specHash === specHash(spec, issuerPem) && !opts.reissue?.(before)));
+    if (before && keep) {
       certs[spec.name] = before;
       continue;
     }

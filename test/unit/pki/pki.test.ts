@@ -202,3 +202,35 @@ describe('issuing options', () => {
     expect(keyUsages(leaf.toString()).usages).toEqual(['digitalSignature', 'keyEncipherment']);
   });
 });
+
+describe('renewal and limits', () => {
+  const model = testModel([testNode('10.0.0.1', ['etcd', 'controlplane', 'worker'])]);
+
+  it('re-issues what the reissue hook picks, keeping its key, and everything below a re-issued CA', () => {
+    const first = reconcilePki(undefined, model, options()).pki;
+    const later = new Date(NOW.getTime() + 340 * 86_400_000);
+    const expiringSoon = (c: { certPem: string }) => new Date(new X509Certificate(c.certPem).validTo).getTime() - later.getTime() < 30 * 86_400_000;
+    const renewed = reconcilePki(first, model, options({ now: () => later, reissue: expiringSoon }));
+    const leaves = certSpecsFor(model).filter((s) => s.issuer).map((s) => s.name).sort();
+    expect(renewed.issued.sort()).toEqual(leaves); // every leaf, no CA
+    expect(renewed.pki.certs['kube-admin']!.keyPem).toBe(first.certs['kube-admin']!.keyPem);
+    expect(new Date(new X509Certificate(renewed.pki.certs['kube-admin']!.certPem).validTo).getTime()).toBe(later.getTime() + 365 * 86_400_000);
+
+    const newCa = reconcilePki(first, model, options({ reissue: (c) => c.name === 'kube-apiserver-requestheader-ca' }));
+    expect(newCa.issued.sort()).toEqual(['kube-apiserver-proxy-client', 'kube-apiserver-requestheader-ca']);
+  });
+
+  it('never lets a leaf outlive its CA', () => {
+    const old = reconcilePki(undefined, model, options()).pki;
+    const nearCaEnd = new Date(NOW.getTime() + 3600 * 86_400_000);
+    const result = reconcilePki(old, model, options({ now: () => nearCaEnd, reissue: (c) => c.name === 'kube-admin' }));
+    const admin = new X509Certificate(result.pki.certs['kube-admin']!.certPem);
+    expect(admin.validTo).toBe(new X509Certificate(old.certs['kube-ca']!.certPem).validTo);
+  });
+
+  it('names IPv6 nodes with dashes and puts their addresses in the SANs', () => {
+    const v6 = testModel([testNode('fd00::11', ['etcd', 'controlplane', 'worker'], { hostname: 'six' })]);
+    const pki = reconcilePki(undefined, v6, options()).pki;
+    expect(sansOf(pki.certs['kube-etcd-fd00--11']!.certPem)).toEqual(['DNS:localhost', 'DNS:six', 'IP Address:127.0.0.1', 'IP Address:FD00:0:0:0:0:0:0:11'].sort());
+  });
+});
