@@ -1,13 +1,35 @@
 import { defineConfig } from 'vitest/config';
 
+// Projects do not `extends` the root on purpose: the root's globalSetup runs once per run, and
+// an inheriting project would run it (a full tsc build) again.
+const timeouts = { testTimeout: 20_000, hookTimeout: 600_000 };
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // Compiles src/ once, for the tests that run bin/drover.
     globalSetup: ['test/global-setup.ts'],
-    // e2e files share one lab per file and are heavy: never run two files at once there.
-    poolOptions: { forks: { singleFork: false } },
-    testTimeout: 20_000,
-    hookTimeout: 600_000,
+    ...timeouts,
+    // `npx vitest run` runs both projects: unit files in parallel first, then the e2e files
+    // one at a time (each brings up its own lab of real nodes; two at once overload 2 cores).
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/e2e/**', '**/node_modules/**'],
+          sequence: { groupOrder: 0 },
+          ...timeouts,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['test/e2e/**/*.test.ts'],
+          fileParallelism: false,
+          sequence: { groupOrder: 1 },
+          ...timeouts,
+        },
+      },
+    ],
   },
 });

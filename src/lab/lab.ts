@@ -7,10 +7,11 @@ import { readLabState, writeLabState, type LabNodeState, type LabState } from '.
 import { assertLabPrerequisites } from './prereqs.js';
 import { withLock } from './lock.js';
 import { LAUNCH_SCRIPT, NODE_INIT_SCRIPT, RUNC_WRAPPER_SCRIPT } from './scripts.js';
-import { ensureBridge, ensureForwardRules, forwardRules, removeBridge, removeForwardRules, routedLabSlots } from './host-network.js';
+import { ensureBridge, ensureForwardRules, forwardRules, linkExists, removeBridge, removeForwardRules, routedLabSlots } from './host-network.js';
 import { cgroupAliases, cgroupMounts, createNodeCgroups } from './cgroups.js';
 import { hostPublicKey, writeNodeFiles } from './node-files.js';
 import { isHealthy, launchNode, nodeHealth, stopNode, waitNodeReady, type NodeHealth } from './node.js';
+import { isRunning } from './proc.js';
 import { ensureClientKey, removeClusterFiles, writeClusterFiles } from './cluster-files.js';
 
 export interface LabUpRequest {
@@ -63,7 +64,11 @@ export async function labUp(req: LabUpRequest): Promise<LabUpResult> {
           authorizedKeysFile: paths.authorizedKeys, runcWrapper: paths.runcWrapper,
           cgroupMounts: mounts, cgroupAliases: aliases,
         });
-        if (isHealthy(await nodeHealth(node))) return;
+        // A live node is never restarted for answering slowly (a loaded machine): wait for it.
+        if ((await isRunning(node.init)) && (await linkExists(node.hostVeth))) {
+          await waitNodeReady(node);
+          return;
+        }
         if (node.init || node.launcher) await stopNode(node);
         node.cgroups = await createNodeCgroups(mounts, `drover-lab-${name}-${node.index}`);
         const { launcher, init } = await launchNode(node, paths, state.network);

@@ -12,6 +12,8 @@ import { addNodeVeth, linkExists, removeVeth } from './host-network.js';
 import { removeCgroupTree } from './cgroups.js';
 
 const READY_TIMEOUT_MS = 60_000;
+/** Generous: on a loaded 2-core machine sshd can take seconds to send its banner. */
+const PROBE_TIMEOUT_MS = 5_000;
 
 /**
  * Start a node: the detached launcher joins the node's cgroups and unshares; its forked child is
@@ -95,7 +97,7 @@ export async function stopNode(node: LabNodeState): Promise<void> {
 
 function sshBanner(address: string): Promise<boolean> {
   return new Promise((resolve) => {
-    const socket = connect({ host: address, port: 22, timeout: 1000 });
+    const socket = connect({ host: address, port: 22, timeout: PROBE_TIMEOUT_MS });
     const done = (ok: boolean) => {
       socket.destroy();
       resolve(ok);
@@ -111,7 +113,7 @@ export const nodeDockerSocket = (initPid: number) => `/proc/${initPid}/root/run/
 
 function dockerPing(initPid: number): Promise<boolean> {
   return new Promise((resolve) => {
-    const req = request({ socketPath: nodeDockerSocket(initPid), path: '/_ping', timeout: 1000 }, (res) => {
+    const req = request({ socketPath: nodeDockerSocket(initPid), path: '/_ping', timeout: PROBE_TIMEOUT_MS }, (res) => {
       res.resume();
       resolve(res.statusCode === 200);
     });

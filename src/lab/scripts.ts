@@ -43,6 +43,8 @@ done <"$NODE_DIR/cgroup-aliases"
 
 # Private per-node directories over the paths a Kubernetes node keeps to itself. The node's / is
 # the host's /, so a missing mount point is created on the host (empty, and left there).
+# /run is a fresh tmpfs, as on a booted machine: no stale pid files from a previous life.
+mount -t tmpfs -o mode=755,nosuid,nodev tmpfs /run
 for p in $PRIVATE_DIRS; do
   mkdir -p "$NODE_DIR/root$p" "$p"
   mount --bind "$NODE_DIR/root$p" "$p"
@@ -97,9 +99,11 @@ if [ -n "$process" ]; then fix "$process" . || exit 1; fi
 exec runc "$@"
 `;
 
-/** Paths a node keeps private (LAB.md), plus /etc/docker so each dockerd has its own key.json and daemon.json. */
+/**
+ * Paths a node keeps private (LAB.md; /run is a tmpfs instead), plus /etc/docker so each dockerd
+ * has its own key.json and daemon.json.
+ */
 export const PRIVATE_DIRS = [
-  '/run',
   '/var/lib/docker',
   '/var/lib/containerd',
   '/var/lib/dockershim',

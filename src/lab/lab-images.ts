@@ -1,0 +1,56 @@
+import { busyboxImage, type LabImage } from './busybox-image.js';
+import { etcdImage } from './etcd-image.js';
+import { formatImageReference } from './oci-image.js';
+import { REGISTRY_PASSWORD_ENV, REGISTRY_USER } from './registry-config.js';
+import { ensureLabRegistry, type LabRef, type RunningRegistry } from './registry.js';
+import { pushImage, type PushResult } from './registry-push.js';
+
+/**
+ * What `drover lab up` calls so the lab's cluster.yml works as written: the registry runs and holds
+ * every lab image. Fast when nothing changed (cached layers, one HEAD per image).
+ */
+
+export interface PushedImage {
+  /** Full reference nodes pull, e.g. `10.250.0.2:5000/drover-lab/etcd:v3.4.23`. */
+  reference: string;
+  push: PushResult;
+}
+
+export interface LabImages {
+  registry: RunningRegistry;
+  etcd: PushedImage;
+  busybox: PushedImage;
+}
+
+export async function ensureLabImages(lab: LabRef, env: Readonly<Record<string, string | undefined>>): Promise<LabImages> {
+  const registryPromise = ensureLabRegistry(lab, env);
+  // Building and starting overlap: the build is CPU and disk, the start mostly waiting.
+  const [registry, etcd, busybox] = await Promise.all([registryPromise, etcdImage(env), busyboxImage(env)]);
+  // busybox first: its layer is etcd's base, which etcd's push then mounts instead of uploading.
+  const busyboxPushed = await pushLabImage(registry, busybox);
+  const etcdPushed = await pushLabImage(registry, etcd, busybox.repository);
+  return { registry, etcd: etcdPushed, busybox: busyboxPushed };
+}
+
+async function pushLabImage(registry: RunningRegistry, img: LabImage, mountFrom?: string): Promise<PushedImage> {
+  const reference = formatImageReference({ registry: registry.endpoint.host, repository: img.repository, tag: img.tag });
+  const push = await pushImage(
+    { baseUrl: registry.baseUrl, repository: img.repository, tag: img.tag, credentials: registry.credentials, ...(mountFrom ? { mountFrom } : {}) },
+    img.image,
+    img.layers,
+  );
+  return { reference, push };
+}
+
+/**
+ * The cluster.yml keys that point a lab cluster at its registry (RKE's names). The password is a
+ * `${env:…}` reference: the secret stays in DIR/registry-password, never in cluster.yml.
+ */
+export function labRegistryClusterFields(images: LabImages) {
+  return {
+    private_registries: [
+      { url: images.registry.endpoint.host, user: REGISTRY_USER, password: `\${env:${REGISTRY_PASSWORD_ENV}}`, is_default: false },
+    ],
+    system_images: { etcd: images.etcd.reference },
+  };
+}
