@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { reconcilePki, type Pki, type IssueOptions } from '../../../src/pki/index.js';
+import { reconcilePki, type Pki, type ReconcileOptions } from '../../../src/pki/index.js';
 import { certSpecsFor } from '../../../src/pki/specs.js';
 import { threeNodeModel, testModel, testNode } from './model.js';
 import { basicConstraintsCritical, ekuOf, keyUsages, sansOf, subjectOf } from './x509-read.js';
@@ -9,7 +9,7 @@ const NOW = new Date('2026-03-01T12:00:00Z');
 const SERVER_AUTH = '1.3.6.1.5.5.7.3.1';
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
-function options(extra: Partial<IssueOptions> = {}): IssueOptions {
+function options(extra: Partial<ReconcileOptions> = {}): ReconcileOptions {
   return { keyType: 'ecdsa', now: () => NOW, randomSerial: () => randomBytes(16), ...extra };
 }
 
