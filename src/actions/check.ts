@@ -62,20 +62,9 @@ async function gatherFacts(node: ClusterNode, transport: NodeTransport): Promise
     facts.sysctls = parsed.sysctls;
     facts.listeners = parsed.listeners;
     if (parsed.disk) facts.disk = parsed.disk;
-    facts.clock = await measureClock(host);
+    facts.clock = await host.readClock();
   } catch {
     // Facts left unread are judged as failures ("not read"), never as passes.
   }
   return facts;
 }
-
-/** Remote clock vs. ours, allowing for the round trip (NTP's estimate without the filtering). */
-async function measureClock(host: { exec(c: string): Promise<{ stdout: string }> }): Promise<NodeFacts['clock']> {
-  const t0 = Date.now();
-  const out = (await host.exec('date +%s%3N')).stdout.trim();
-  const t1 = Date.now();
-  const remote = /^\d{13}$/.test(out) ? Number(out) : Number.parseInt(out, 10) * 1000 + 500;
-  const uncertaintyMs = (t1 - t0) / 2 + (/^\d{13}$/.test(out) ? 0 : 500);
-  return { offsetMs: remote - (t0 + t1) / 2, uncertaintyMs };
-}
-

@@ -8,6 +8,7 @@ import { shellQuote } from './shell.js';
 import { execOnClient, type RawExecResult } from './ssh-exec.js';
 import type { SshPool } from './ssh-pool.js';
 import { sudoModeFromProbe, sudoWrap, type SudoMode } from './sudo.js';
+import { readRemoteClock, type ClockReading } from './remote-clock.js';
 import { sftpAtomicWrite, sftpReadFile, sftpStat } from './sftp.js';
 
 /** Kill the command on the node too when it overruns (closing the channel alone does not). */
@@ -53,6 +54,13 @@ export class SshHost implements Host {
         execOnClient(this.address, client, wrapped.command, { stdin: wrapped.stdin, timeoutMs: opts.timeoutMs, started, shownCommand: command }),
       { retryAfterStart: opts.idempotent === true },
     );
+  }
+
+  /** The node's clock relative to ours (see readRemoteClock). */
+  async readClock(): Promise<ClockReading> {
+    return this.pool.withSession(this.endpoint, 'clock reading', (client, started) => readRemoteClock(this.address, client, started), {
+      retryAfterStart: true,
+    });
   }
 
   async putFile(path: string, content: string | Buffer, opts: { mode?: number } = {}): Promise<void> {
