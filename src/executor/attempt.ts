@@ -59,17 +59,28 @@ export async function runTask(task: Task, env: AttemptEnv): Promise<Outcome> {
   }
 }
 
-/** One attempt: run (or describe, in a dry run) raced against abort and the task's timeout. */
+/**
+ * One attempt: run (or describe, in a dry run). Only a task with its own timeout gets its own
+ * signal and a race: allocating abort signals per attempt dominated the executor's CPU time
+ * on large graphs. Aborting at once needs no race here: the run loop stops waiting by itself.
+ */
 async function runOnce(task: Task, attempt: number, env: AttemptEnv): Promise<TaskChange[] | undefined> {
+  if (task.timeoutMs === undefined) return start(task, attempt, env, env.forceSignal);
   const finished = new AbortController();
   const timeout = new AbortController();
   const signal = AbortSignal.any([env.forceSignal, timeout.signal]);
-  if (task.timeoutMs !== undefined) {
-    env.clock.sleep(task.timeoutMs, finished.signal).then(
-      () => timeout.abort(new TaskTimeoutError(task.id, task.timeoutMs!)),
-      () => undefined,
-    );
+  env.clock.sleep(task.timeoutMs, finished.signal).then(
+    () => timeout.abort(new TaskTimeoutError(task.id, task.timeoutMs!)),
+    () => undefined,
+  );
+  try {
+    return await raceAbort(start(task, attempt, env, signal), signal);
+  } finally {
+    finished.abort();
   }
+}
+
+function start(task: Task, attempt: number, env: AttemptEnv, signal: AbortSignal): Promise<TaskChange[] | undefined> {
   const ctx: TaskContext = {
     id: task.id,
     host: task.host,
@@ -81,16 +92,8 @@ async function runOnce(task: Task, attempt: number, env: AttemptEnv): Promise<Ta
     },
     secret: (value: string) => env.redactor.add(value),
   };
-  try {
-    const work = env.dryRun
-      ? task.describe
-        ? task.describe(ctx)
-        : Promise.resolve([{ action: 'run' as const, subject: task.title }])
-      : task.run(ctx).then(() => undefined);
-    return await raceAbort(work, signal);
-  } finally {
-    finished.abort();
-  }
+  if (!env.dryRun) return task.run(ctx).then(() => undefined);
+  return task.describe ? task.describe(ctx) : Promise.resolve([{ action: 'run', subject: task.title }]);
 }
 
 /** Settles with the work, or rejects with the signal's reason as soon as it aborts. */

@@ -1,13 +1,30 @@
 import type { Task } from './task.js';
 
-/** Kahn's algorithm: dependencies before dependents. The graph must be validated (acyclic). */
-export function topologicalOrder(byId: ReadonlyMap<string, Task>): Task[] {
-  const pending = new Map<string, number>();
+/** A validated graph, indexed once: lookups, reverse edges and a dependency order. */
+export interface GraphIndex {
+  byId: ReadonlyMap<string, Task>;
+  dependents: ReadonlyMap<string, readonly Task[]>;
+  /** Dependencies before dependents. */
+  order: readonly Task[];
+}
+
+export function indexGraph(byId: ReadonlyMap<string, Task>): GraphIndex {
   const dependents = dependentsOf(byId);
+  return { byId, dependents, order: topologicalOrder(byId, dependents) };
+}
+
+/**
+ * Kahn's algorithm: dependencies before dependents. Tasks on a cycle (or behind one) are left
+ * out, so a result shorter than the graph means there is a cycle. Unknown deps are ignored.
+ */
+export function topologicalOrder(byId: ReadonlyMap<string, Task>, dependents: ReadonlyMap<string, readonly Task[]> = dependentsOf(byId)): Task[] {
+  const pending = new Map<string, number>();
   const queue: Task[] = [];
   for (const t of byId.values()) {
-    pending.set(t.id, t.deps.length);
-    if (t.deps.length === 0) queue.push(t);
+    let known = 0;
+    for (const d of t.deps) if (byId.has(d) && d !== t.id) known++;
+    pending.set(t.id, known);
+    if (known === 0) queue.push(t);
   }
   for (let i = 0; i < queue.length; i++) {
     for (const d of dependents.get(queue[i]!.id) ?? []) {
@@ -36,9 +53,7 @@ export function dependentsOf(byId: ReadonlyMap<string, Task>): Map<string, Task[
  * (its estimate, else 1). Starting the task with the longest remaining path first is the
  * classic list-scheduling heuristic that keeps the critical path moving.
  */
-export function remainingPathLengths(byId: ReadonlyMap<string, Task>): Map<string, number> {
-  const order = topologicalOrder(byId);
-  const dependents = dependentsOf(byId);
+export function remainingPathLengths({ order, dependents }: GraphIndex): Map<string, number> {
   const length = new Map<string, number>();
   for (let i = order.length - 1; i >= 0; i--) {
     const t = order[i]!;
@@ -55,11 +70,11 @@ export interface CriticalPath {
 }
 
 /** The dependency chain with the largest sum of measured durations (tasks not run count 0). */
-export function measuredCriticalPath(byId: ReadonlyMap<string, Task>, ms: ReadonlyMap<string, number>): CriticalPath {
+export function measuredCriticalPath({ order }: GraphIndex, ms: ReadonlyMap<string, number>): CriticalPath {
   const best = new Map<string, { total: number; prev: string | undefined }>();
   let end: string | undefined;
   let endTotal = -1;
-  for (const t of topologicalOrder(byId)) {
+  for (const t of order) {
     let prev: string | undefined;
     let prevTotal = 0;
     for (const d of t.deps) {

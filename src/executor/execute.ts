@@ -64,7 +64,8 @@ export interface ExecuteResult {
 }
 
 export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): Promise<ExecuteResult> {
-  const byId = validateGraph(graph);
+  const index = validateGraph(graph);
+  const byId = index.byId;
   const clock = options.clock ?? systemClock;
   const runId = options.runId ?? randomUUID();
   const redactor = options.redactor ?? new Redactor();
@@ -112,7 +113,7 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
     emit,
     elapsed,
   };
-  const priority = remainingPathLengths(byId);
+  const priority = remainingPathLengths(index);
   const failed: FailedTaskSummary[] = [];
   const plan: PlannedTask[] = [];
   let skipped = 0;
@@ -121,7 +122,7 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   listeners.push(countRetries);
 
   const loop = await runLoop({
-    byId,
+    graph: index,
     alreadyDone: journal.done,
     priorityOf: (t) => priority.get(t.id) ?? 1,
     concurrency,
@@ -170,7 +171,7 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
     ms.set(id, o.ms);
     if (o.kind === 'done') doneCount++;
   }
-  const criticalPath = measuredCriticalPath(byId, ms);
+  const criticalPath = measuredCriticalPath(index, ms);
   const ranOrFailed = doneCount + failed.filter((f) => byId.has(f.id)).length;
   const totals: RunTotals = {
     tasks: byId.size,

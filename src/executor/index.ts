@@ -10,7 +10,7 @@ export { parseJournal, type JournalState, type JournalRecord } from './journal-f
 export { Cancellation, installSignalHandlers, type SignalSource } from './cancellation.js';
 export { Redactor, REDACTED } from './redact.js';
 export { systemClock, type Clock } from './clock.js';
-export { remainingPathLengths, measuredCriticalPath, topologicalOrder, type CriticalPath } from './critical-path.js';
+export { indexGraph, remainingPathLengths, measuredCriticalPath, topologicalOrder, type CriticalPath, type GraphIndex } from './critical-path.js';
 export type {
   ExecutorEvent,
   EventListener,

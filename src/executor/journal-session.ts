@@ -75,10 +75,10 @@ async function openJournalUnchecked(o: OpenJournalOptions): Promise<JournalWrite
   const writer = new Writer(o.dryRun ? undefined : journal, done, o.dryRun);
   if (!o.dryRun) {
     const appendToOld = o.resume && ours;
-    if (!appendToOld) await journal.reset();
+    const header = headerLine({ identity: o.identity, runId: o.runId, resume: appendToOld });
+    if (!appendToOld) await journal.reset(header);
     // A torn last line must not swallow the header we append after it.
-    const repair = appendToOld && text.length > 0 && !text.endsWith('\n') ? '\n' : '';
-    await journal.append(repair + headerLine({ identity: o.identity, runId: o.runId, resume: appendToOld }));
+    else await journal.append((text.length > 0 && !text.endsWith('\n') ? '\n' : '') + header);
   }
   writer.runId = o.runId;
   return writer;

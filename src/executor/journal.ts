@@ -9,8 +9,8 @@ export interface Journal {
   readonly location: string;
   /** The whole journal, '' when there is none yet. */
   read(): Promise<string>;
-  /** Start over (a fresh run without --resume). */
-  reset(): Promise<void>;
+  /** Start over with `text` as the whole content (a fresh run without --resume), durably. */
+  reset(text?: string): Promise<void>;
   append(text: string): Promise<void>;
   close(): Promise<void>;
 }
@@ -40,10 +40,12 @@ export class FileJournal implements Journal {
     }
   }
 
-  async reset(): Promise<void> {
+  async reset(text = ''): Promise<void> {
     await this.drain();
     await this.handle?.close();
+    // Truncate and write in one go: one sync instead of two before the first task starts.
     this.handle = await open(this.location, 'w', 0o600);
+    if (text) await this.handle.write(text);
     await this.handle.datasync();
     await this.handle.close();
     this.handle = undefined;
@@ -100,8 +102,8 @@ export class MemoryJournal implements Journal {
   read(): Promise<string> {
     return Promise.resolve(this.text);
   }
-  reset(): Promise<void> {
-    this.text = '';
+  reset(text = ''): Promise<void> {
+    this.text = text;
     return Promise.resolve();
   }
   append(text: string): Promise<void> {

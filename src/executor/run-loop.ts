@@ -1,10 +1,10 @@
 import { runTask, type AttemptEnv, type Outcome } from './attempt.js';
-import { dependentsOf } from './critical-path.js';
+import type { GraphIndex } from './critical-path.js';
 import { ReadyQueue } from './ready-queue.js';
 import type { Task } from './task.js';
 
 export interface LoopOptions {
-  byId: ReadonlyMap<string, Task>;
+  graph: GraphIndex;
   /** Done in an earlier run (resume): count as finished without running. */
   alreadyDone: ReadonlySet<string>;
   priorityOf: (task: Task) => number;
@@ -29,7 +29,7 @@ export interface LoopResult {
  * ready, and ready tasks start while the global and per-host limits allow. No phases.
  */
 export function runLoop(o: LoopOptions): Promise<LoopResult> {
-  const dependents = dependentsOf(o.byId);
+  const { byId, dependents } = o.graph;
   const waitingOn = new Map<string, number>();
   const ready = new ReadyQueue(o.priorityOf, o.perHostConcurrency);
   const outcomes = new Map<string, Outcome>();
@@ -82,10 +82,10 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
     };
 
     o.env.forceSignal.addEventListener('abort', finish, { once: true });
-    for (const t of o.byId.values()) {
+    for (const t of byId.values()) {
       waitingOn.set(t.id, t.deps.length);
     }
-    for (const t of o.byId.values()) if (t.deps.length === 0) enqueue(t);
+    for (const t of byId.values()) if (t.deps.length === 0) enqueue(t);
     fill();
   });
 }

@@ -1,4 +1,5 @@
 import { DroverError } from '../errors.js';
+import { indexGraph, type GraphIndex } from './critical-path.js';
 import type { Task, TaskGraph } from './task.js';
 
 export type GraphProblem =
@@ -32,7 +33,7 @@ export function describeProblem(p: GraphProblem): string {
 }
 
 /** Every problem at once (not just the first), so one fix round is enough. */
-export function findGraphProblems(graph: TaskGraph): GraphProblem[] {
+function checkGraph(graph: TaskGraph): { problems: GraphProblem[]; index: GraphIndex } {
   const problems: GraphProblem[] = [];
   const byId = new Map<string, Task>();
   for (const t of graph.tasks) {
@@ -45,14 +46,21 @@ export function findGraphProblems(graph: TaskGraph): GraphProblem[] {
       else if (!byId.has(d)) problems.push({ kind: 'missing-dep', id: t.id, dep: d });
     }
   }
-  for (const path of findCycles(byId)) problems.push({ kind: 'cycle', path });
-  return problems;
+  const index = indexGraph(byId);
+  // Kahn's order leaves out exactly the tasks on or behind a cycle; only then search for paths.
+  if (index.order.length < byId.size) for (const path of findCycles(byId)) problems.push({ kind: 'cycle', path });
+  return { problems, index };
 }
 
-export function validateGraph(graph: TaskGraph): Map<string, Task> {
-  const problems = findGraphProblems(graph);
+export function findGraphProblems(graph: TaskGraph): GraphProblem[] {
+  return checkGraph(graph).problems;
+}
+
+/** The graph, indexed for running; throws GraphError listing every problem. */
+export function validateGraph(graph: TaskGraph): GraphIndex {
+  const { problems, index } = checkGraph(graph);
   if (problems.length > 0) throw new GraphError(problems);
-  return new Map(graph.tasks.map((t) => [t.id, t]));
+  return index;
 }
 
 /**

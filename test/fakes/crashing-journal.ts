@@ -21,6 +21,12 @@ export class CrashingJournal extends MemoryJournal {
 
   private torn = false;
 
+  /** A fresh run writes its header through reset(): it counts as a line like any append. */
+  override reset(text = ''): Promise<void> {
+    this.text = '';
+    return text ? this.append(text) : Promise.resolve();
+  }
+
   override append(text: string): Promise<void> {
     if (this.world.crashed) {
       if (this.opts.tornTail && !this.torn) this.text += text.slice(0, Math.ceil(text.length / 2));
