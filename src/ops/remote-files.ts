@@ -8,14 +8,18 @@ import { shellQuote } from '../transport/shell.js';
 /** Files on a node, compared by content hash and mode, so unchanged files are never rewritten. */
 const sha256 = (text: string): string => createHash('sha256').update(text).digest('hex');
 
+/** Two processes on the node however many files: one sha256sum, one stat. */
 async function remoteHashes(host: Host, paths: string[]): Promise<Map<string, { hash: string; mode: number }>> {
   if (paths.length === 0) return new Map();
-  const script = `for f in ${paths.map(shellQuote).join(' ')}; do [ -f "$f" ] && printf '%s %s %s\\n' "$(sha256sum < "$f" | cut -c1-64)" "$(stat -c %a "$f")" "$f"; done; true`;
-  const r = await host.exec(script, { sudo: true });
+  const quoted = paths.map(shellQuote).join(' ');
+  const r = await host.exec(`sha256sum -- ${quoted} 2>/dev/null; echo ---; stat -c '%a %n' -- ${quoted} 2>/dev/null; true`, { sudo: true });
+  const [sums = '', modes = ''] = r.stdout.split('\n---\n');
+  const hashes = new Map<string, string>();
+  for (const m of sums.matchAll(/^([0-9a-f]{64}) [ *](.+)$/gm)) hashes.set(m[2]!, m[1]!);
   const out = new Map<string, { hash: string; mode: number }>();
-  for (const line of r.stdout.split('\n')) {
-    const m = /^([0-9a-f]{64}) ([0-7]+) (.+)$/.exec(line);
-    if (m) out.set(m[3]!, { hash: m[1]!, mode: parseInt(m[2]!, 8) });
+  for (const m of modes.matchAll(/^([0-7]+) (.+)$/gm)) {
+    const hash = hashes.get(m[2]!);
+    if (hash) out.set(m[2]!, { hash, mode: parseInt(m[1]!, 8) });
   }
   return out;
 }
@@ -38,5 +42,14 @@ export async function writeFiles(host: Host, files: RemoteFile[]): Promise<void>
   const remote = await remoteHashes(host, files.map((f) => f.path));
   const changed = changedFiles(files, remote);
   for (const dir of new Set(changed.map(({ file }) => dirname(file.path)))) await host.mkdir(dir, { mode: 0o755 });
-  for (const { file } of changed) await host.putFile(file.path, file.content, { mode: file.mode });
+  // Many SFTP requests in flight on the one connection; each file still lands by atomic rename.
+  await mapLimit(changed, 8, ({ file }) => host.putFile(file.path, file.content, { mode: file.mode }));
+}
+
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async (): Promise<void> => {
+    while (next < items.length) await fn(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }

@@ -82,6 +82,10 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
     });
   };
 
+  // What each start task found, so a member that was left alone is not waited on twice.
+  const outcomes = new Map<string, string>();
+  const waitIfChanged = (node: ClusterNode, signal: AbortSignal) =>
+    outcomes.get(node.address) === 'unchanged' ? Promise.resolve() : ops.etcdWaitHealthy([node], { timeoutMs, signal });
   const tasks: Task[] = [];
   const prepared = (node: ClusterNode) => [`etcd/certs@${node.address}`, `etcd/image@${node.address}`];
   for (const node of desired) tasks.push(...prepareTasks(node, input.files.get(node.address) ?? [], specFor(node).image, ops));
@@ -89,20 +93,20 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
   const healthyTaskId = 'etcd/healthy';
   const startId = (node: ClusterNode) => `etcd/start@${node.address}`;
   if (bootstrap) {
-    for (const node of desired) tasks.push(startTask(node, specFor(node), prepared(node), ops));
+    for (const node of desired) tasks.push(startTask(node, specFor(node), prepared(node), ops, outcomes));
   } else {
     // Rolling: each kept member is (re)started only after the previous one is healthy again.
     let previousHealthy: string | undefined;
     for (const node of kept) {
       const spec = specFor(node);
-      const start = startTask(node, spec, [...prepared(node), ...(previousHealthy ? [previousHealthy] : [])], ops);
+      const start = startTask(node, spec, [...prepared(node), ...(previousHealthy ? [previousHealthy] : [])], ops, outcomes);
       const healthy: Task = {
         id: `etcd/healthy@${node.address}`,
         host: node.address,
         deps: [start.id],
         title: `wait until etcd on ${node.address} is healthy`,
         fingerprint: start.fingerprint,
-        run: (ctx) => ops.etcdWaitHealthy([node], { timeoutMs, signal: ctx.signal }),
+        run: (ctx) => waitIfChanged(node, ctx.signal),
         describe: async () => [],
       };
       tasks.push(start, healthy);
@@ -123,7 +127,7 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
         },
         describe: async () => [{ action: 'create', subject: `etcd member ${etcdMemberName(node)} (${etcdPeerUrl(node)})` }],
       };
-      const start = startTask(node, specFor(node), [add.id], ops);
+      const start = startTask(node, specFor(node), [add.id], ops, outcomes);
       const healthy: Task = {
         id: `etcd/healthy@${node.address}`,
         host: node.address,
@@ -175,7 +179,7 @@ function prepareTasks(node: ClusterNode, files: RemoteFile[], image: string, ops
   ];
 }
 
-function startTask(node: ClusterNode, spec: ContainerSpec, deps: string[], ops: ClusterOps): Task {
+function startTask(node: ClusterNode, spec: ContainerSpec, deps: string[], ops: ClusterOps, outcomes: Map<string, string>): Task {
   return {
     id: `etcd/start@${node.address}`,
     host: node.address,
@@ -183,7 +187,7 @@ function startTask(node: ClusterNode, spec: ContainerSpec, deps: string[], ops: 
     title: `run etcd on ${node.address}`,
     fingerprint: fingerprint(spec),
     estimate: 3,
-    run: async () => void (await ops.ensureContainer(node, spec)),
+    run: async () => void outcomes.set(node.address, await ops.ensureContainer(node, spec)),
     describe: () => ops.containerDiff(node, spec),
   };
 }
