@@ -7,7 +7,8 @@ import type { IoHost } from '../cli/io.js';
 import { loadClusterModel } from '../config/index.js';
 import { UsageError } from '../errors.js';
 import {
-  allPkiFiles, certSpecsFor, importCustomCerts, reconcilePki, withCustomCerts, type KeyType, type PkiSeed,
+  allPkiFiles, certSpecsFor, importCustomCerts, keysNeeded, prepareKeyPool, reconcileSpecs, withCustomCerts,
+  type KeyType, type PkiSeed,
 } from '../pki/index.js';
 import { resolveStateKey, StateStore, statePathFor } from '../state/index.js';
 
@@ -36,7 +37,14 @@ export async function certGenerate(opts: CertGenerateOptions, io: IoHost): Promi
     ignored = imported.ignored;
     seed = withCustomCerts(seed, imported, keyType);
   }
-  const result = reconcilePki(seed, model, { keyType, now: () => new Date(), randomSerial: () => randomBytes(16) });
+  const specs = certSpecsFor(model);
+  const generateKey = keyType === 'rsa' ? await prepareKeyPool(keyType, keysNeeded(seed, specs)) : undefined;
+  const result = reconcileSpecs(seed, specs, {
+    keyType,
+    now: () => new Date(),
+    randomSerial: () => randomBytes(16),
+    ...(generateKey ? { generateKey } : {}),
+  });
   const outDir = resolve(io.cwd, opts.out);
   await mkdir(outDir, { recursive: true, mode: 0o700 });
   const files = allPkiFiles(model, result.pki);

@@ -8,3 +8,4 @@ export { allPkiFiles, nodePkiFiles, type PkiFile } from './files.js';
 export { certInfo, pkiStatus, type CertInfo } from './inspect.js';
 export { importCustomCerts, withCustomCerts, type CustomImport } from './custom.js';
 export * from './names.js';
+export { keysNeeded, prepareKeyPool } from './key-pool.js';

@@ -234,3 +234,22 @@ describe('renewal and limits', () => {
     expect(sansOf(pki.certs['kube-etcd-fd00--11']!.certPem)).toEqual(['DNS:localhost', 'DNS:six', 'IP Address:127.0.0.1', 'IP Address:FD00:0:0:0:0:0:0:11'].sort());
   });
 });
+
+describe('key pool (parallel RSA key generation)', () => {
+  it('counts exactly the keys reconcile will make and hands them out', async () => {
+    const { keysNeeded, prepareKeyPool } = await import('../../../src/pki/index.js');
+    const model = threeNodeModel();
+    const specs = certSpecsFor(model);
+    expect(keysNeeded(undefined, specs)).toBe(specs.length + 1); // + the service-account pair
+    const first = reconcilePki(undefined, model, options()).pki;
+    const grown = testModel([...model.nodes, testNode('10.250.0.20', ['controlplane'])]);
+    expect(keysNeeded(first, certSpecsFor(grown))).toBe(2); // the new node's two; the apiserver keeps its key
+    let handedOut = 0;
+    const pool = await prepareKeyPool('ecdsa', 2);
+    const counting = (t: 'ecdsa' | 'rsa') => (handedOut++, pool(t));
+    const result = reconcilePki(first, grown, options({ generateKey: counting }));
+    expect(handedOut).toBe(2);
+    expect(result.issued.sort()).toEqual(['kube-apiserver', 'kube-kubelet-10-250-0-20', 'kube-node-10-250-0-20']);
+    expect(pool('ecdsa').privateKeyPem).toContain('PRIVATE KEY'); // past the pool: made inline
+  });
+});
