@@ -13,6 +13,12 @@ export const ETCD_DATA_DIR = '/var/lib/etcd';
 export const ETCD_CLIENT_PORT = 2379;
 export const ETCD_PEER_PORT = 2380;
 const DATA_IN_CONTAINER = '/var/lib/rancher/etcd/';
+/**
+ * Named snapshots (`drover etcd snapshot-*`), at the same path on the node and in the container so
+ * `etcdctl snapshot save` writes straight to the node. Docker creates the directory for the bind
+ * when it is missing, so it exists before etcd starts.
+ */
+export const ETCD_SNAPSHOT_DIR = '/opt/drover/etcd-snapshots';
 
 export const etcdMemberName = (node: ClusterNode): string => `etcd-${node.hostname}`;
 export const etcdPeerUrl = (node: ClusterNode): string => `https://${node.internalAddress}:${ETCD_PEER_PORT}`;
@@ -73,7 +79,12 @@ export function etcdSpec(input: EtcdSpecInput): ContainerSpec {
     image: input.service.image ?? input.image,
     entrypoint: ['/usr/local/bin/etcd'],
     args: flagArgs(flags),
-    binds: [`${ETCD_DATA_DIR}:${DATA_IN_CONTAINER}:z`, '/etc/kubernetes:/etc/kubernetes:z', ...input.service.extraBinds],
+    binds: [
+      `${ETCD_DATA_DIR}:${DATA_IN_CONTAINER}:z`,
+      '/etc/kubernetes:/etc/kubernetes:z',
+      `${ETCD_SNAPSHOT_DIR}:${ETCD_SNAPSHOT_DIR}:z`,
+      ...input.service.extraBinds,
+    ],
     env: [
       'ETCDCTL_API=3',
       `ETCDCTL_CACERT=${certs.ca}`,

@@ -32,6 +32,7 @@ describe('etcd container spec', () => {
     expect(spec.name).toBe('etcd');
     expect(spec.networkMode).toBe('host');
     expect(spec.binds).toContain('/etc/kubernetes:/etc/kubernetes:z');
+    expect(spec.binds).toContain('/opt/drover/etcd-snapshots:/opt/drover/etcd-snapshots:z');
     expect(spec.args).toContain('--initial-cluster=etcd-node-1=https://10.250.0.11:2380,etcd-node-2=https://10.250.0.12:2380,etcd-node-3=https://10.250.0.13:2380');
     expect(spec.args).toContain('--cert-file=/etc/kubernetes/ssl/kube-etcd-10-250-0-11.pem');
     expect(spec.env).toEqual(expect.arrayContaining(['ETCDCTL_API=3', 'ETCDCTL_ENDPOINTS=https://127.0.0.1:2379', 'ETCDCTL_KEY=/etc/kubernetes/ssl/kube-etcd-10-250-0-11-key.pem']));
