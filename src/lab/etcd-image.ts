@@ -7,7 +7,7 @@ import { busyboxLayer, imageCacheDir, type Env, type LabImage } from './busybox-
 import { memoByFileStats } from './input-memo.js';
 import { sharedLibraries } from './ldd.js';
 import { buildImage, DEFAULT_PATH_ENV } from './oci-image.js';
-import { cachedLayer, layerFromDirectory, type CachedLayer } from './oci-layer.js';
+import { cachedLayer, layerFromDirectory, sweepStaleWork, type CachedLayer } from './oci-layer.js';
 import { run } from './run.js';
 
 /**
@@ -59,6 +59,7 @@ async function etcdLayer(env: Env): Promise<{ layer: CachedLayer; version: strin
 }
 
 async function buildEtcdLayer(cacheDir: string, recipe: EtcdRecipe): Promise<CachedLayer> {
+  await sweepStaleWork(cacheDir, ['layer-', 'etcd-rootfs-']);
   const root = await mkdtemp(join(cacheDir, 'etcd-rootfs-'));
   try {
     await mkdir(join(root, 'usr/local/bin'), { recursive: true });

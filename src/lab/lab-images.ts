@@ -23,9 +23,18 @@ export interface LabImages {
 }
 
 export async function ensureLabImages(lab: LabRef, env: Readonly<Record<string, string | undefined>>): Promise<LabImages> {
-  const registryPromise = ensureLabRegistry(lab, env);
-  // Building and starting overlap: the build is CPU and disk, the start mostly waiting.
-  const [registry, etcd, busybox] = await Promise.all([registryPromise, etcdImage(env), busyboxImage(env)]);
+  // Building and starting overlap: the build is CPU and disk, the start mostly waiting. busybox
+  // before etcd, which reuses its (then cached) layer instead of compressing it a second time.
+  const build = async () => {
+    const busybox = await busyboxImage(env);
+    return { busybox, etcd: await etcdImage(env) };
+  };
+  // Both settle before any error is thrown, so a caller's cleanup never races a registry start.
+  const [started, built] = await Promise.allSettled([ensureLabRegistry(lab, env), build()]);
+  if (started.status === 'rejected') throw started.reason;
+  if (built.status === 'rejected') throw built.reason;
+  const registry = started.value;
+  const { etcd, busybox } = built.value;
   // busybox first: its layer is etcd's base, which etcd's push then mounts instead of uploading.
   const busyboxPushed = await pushLabImage(registry, busybox);
   const etcdPushed = await pushLabImage(registry, etcd, busybox.repository);

@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
-import { mkdir, mkdtemp, readFile, rename, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -40,7 +40,8 @@ export async function layerFromTarball(cacheDir: string, key: string, tarball: s
   if (cached) return cached;
   await mkdir(join(cacheDir, 'blobs'), { recursive: true });
   await mkdir(join(cacheDir, 'layers'), { recursive: true });
-  const partial = join(cacheDir, 'blobs', `.partial-${process.pid}-${key}`);
+  // Unique per call: two builders (processes or promises) may compress the same layer at once.
+  const partial = join(cacheDir, 'blobs', `.partial-${key}-${randomUUID()}`);
   const diffHash = createHash('sha256');
   const blobHash = createHash('sha256');
   let size = 0;
@@ -83,6 +84,24 @@ export async function layerFromDirectory(cacheDir: string, key: string, dir: str
     return await layerFromTarball(cacheDir, key, tarball);
   } finally {
     await rm(work, { recursive: true, force: true });
+  }
+}
+
+const STALE_MS = 60 * 60 * 1000;
+
+/**
+ * Remove work files of builds that were killed (SIGKILL leaves no `finally`): temp dirs named
+ * `<prefix>-*` in the cache and `.partial-*` blobs, once they are an hour old.
+ */
+export async function sweepStaleWork(cacheDir: string, prefixes: readonly string[] = ['layer-']): Promise<void> {
+  const candidates = [
+    ...(await readdir(cacheDir).catch(() => [] as string[])).filter((n) => prefixes.some((p) => n.startsWith(p))).map((n) => join(cacheDir, n)),
+    ...(await readdir(join(cacheDir, 'blobs')).catch(() => [] as string[])).filter((n) => n.startsWith('.partial-')).map((n) => join(cacheDir, 'blobs', n)),
+  ];
+  const now = Date.now();
+  for (const path of candidates) {
+    const s = await stat(path).catch(() => undefined);
+    if (s && now - s.mtimeMs > STALE_MS) await rm(path, { recursive: true, force: true });
   }
 }
 

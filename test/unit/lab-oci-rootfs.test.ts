@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
@@ -9,7 +9,7 @@ import { busyboxVersion } from '../../src/lab/busybox-image.js';
 import { etcdVersion } from '../../src/lab/etcd-image.js';
 import { memoByFileStats } from '../../src/lab/input-memo.js';
 import { parseLddOutput } from '../../src/lab/ldd.js';
-import { cachedLayer, layerFromDirectory, layerFromTarball } from '../../src/lab/oci-layer.js';
+import { cachedLayer, layerFromDirectory, layerFromTarball, sweepStaleWork } from '../../src/lab/oci-layer.js';
 
 const sha = (b: Buffer) => `sha256:${createHash('sha256').update(b).digest('hex')}`;
 
@@ -66,6 +66,21 @@ describe('lab image layers on disk', () => {
     expect(b.digest).toBe(a.digest);
     const listing = execFileSync('tar', ['-tvzf', a.path], { encoding: 'utf8' });
     expect(listing).toMatch(/-rwxr-xr-x 0\/0\s+1000 1970-01-01 00:00 \.\/usr\/local\/bin\/tool/);
+  });
+
+  it('sweeps work files of killed builds once they are an hour old, and nothing else', async () => {
+    const cache = join(dir, 'cache');
+    await mkdir(join(cache, 'blobs'), { recursive: true });
+    await mkdir(join(cache, 'etcd-rootfs-old'));
+    await mkdir(join(cache, 'etcd-rootfs-new'));
+    await writeFile(join(cache, 'blobs', '.partial-k-old'), 'x');
+    await writeFile(join(cache, 'blobs', 'abc'), 'blob');
+    await mkdir(join(cache, 'layers'));
+    const old = new Date(Date.now() - 2 * 3600_000);
+    for (const p of ['etcd-rootfs-old', 'blobs/.partial-k-old', 'blobs/abc', 'layers']) await utimes(join(cache, p), old, old);
+    await sweepStaleWork(cache, ['etcd-rootfs-']);
+    expect((await readdir(cache)).sort()).toEqual(['blobs', 'etcd-rootfs-new', 'layers']);
+    expect(await readdir(join(cache, 'blobs'))).toEqual(['abc']);
   });
 
   it('remembers a derived value while its input files are unchanged, recomputing after a change', async () => {

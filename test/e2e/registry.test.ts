@@ -1,0 +1,151 @@
+import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { ensureLabImages, labRegistryClusterFields, type LabImages } from '../../src/lab/lab-images.js';
+import { labPaths } from '../../src/lab/paths.js';
+import { isRunning } from '../../src/lab/proc.js';
+import { labRegistryEndpoint, registryLink, registryPaths } from '../../src/lab/registry-config.js';
+import { registryHealth, stopLabRegistry, type LabRef } from '../../src/lab/registry.js';
+import { manifestDigestOf, RegistrySession } from '../../src/lab/registry-push.js';
+import { readLabState } from '../../src/lab/state.js';
+import { describeLab, startLab, type LabHandle } from './lab-fixture.js';
+
+/**
+ * The lab's private registry for real: Debian docker-registry in its own network namespace on the
+ * lab bridge with htpasswd auth, images pushed from Node without Docker, then pulled by a node's
+ * own dockerd after `docker login` — the private-registry path drover's cluster.yml relies on.
+ */
+
+const NAME = 'e2e-registry';
+
+describeLab('lab registry: push without Docker, pull from a node with auth', { timeout: 180_000 }, () => {
+  let lab: LabHandle;
+  let ref: LabRef;
+  let images: LabImages;
+  let dockerConfig = '';
+
+  beforeAll(async () => {
+    lab = await startLab({ name: NAME, nodes: 1 });
+    const state = (await readLabState(labPaths(NAME).stateFile))!;
+    ref = { name: state.name, dir: state.dir, network: state.network };
+    images = await ensureLabImages(ref, process.env);
+    dockerConfig = (await lab.exec(0, 'mktemp -d /tmp/drover-e2e-docker-XXXXXX')).stdout;
+    await trustRegistryOnNode(lab, labRegistryEndpoint(ref).host);
+  });
+
+  afterAll(async () => {
+    if (dockerConfig) await lab?.exec(0, `rm -rf ${dockerConfig}`);
+    if (ref) await stopLabRegistry(ref);
+    await lab?.stop();
+  });
+
+  it('runs in a namespace of its own at .2 of the lab subnet, with a 0600 password and bcrypt htpasswd', async () => {
+    const endpoint = labRegistryEndpoint(ref);
+    expect(images.registry.endpoint).toEqual(endpoint);
+    expect(endpoint.address).toBe(`10.250.${ref.network.slot}.2`);
+    const paths = registryPaths(ref.name, ref.dir);
+    expect(statSync(paths.passwordFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(paths.passwordFile, 'utf8').trim()).toBe(images.registry.credentials.password);
+    expect(readFileSync(paths.htpasswdFile, 'utf8')).toMatch(/^drover:\$2y\$\d\d\$/);
+    const state = JSON.parse(readFileSync(paths.stateFile, 'utf8'));
+    expect(await isRunning(state.process)).toBe(true);
+    expect(readFileSync(`/proc/${state.process.pid}/comm`, 'utf8').trim()).toBe('docker-registry');
+    expect(readlinkSync(`/proc/${state.process.pid}/ns/net`)).not.toBe(readlinkSync('/proc/self/ns/net'));
+    expect(readFileSync(`/sys/class/net/${registryLink(ref.network).hostVeth}/master/uevent`, 'utf8')).toContain(`INTERFACE=${ref.network.bridge}`);
+  });
+
+  it('asks for credentials and refuses a wrong password with 401', async () => {
+    const base = images.registry.baseUrl;
+    expect(await registryHealth(base, images.registry.credentials)).toBe('ok');
+    expect(await registryHealth(base, { username: 'drover', password: 'wrong' })).toBe('rejected');
+    const session = new RegistrySession(base, { username: 'drover', password: 'wrong' });
+    try {
+      await expect(manifestDigestOf(session, 'drover-lab/etcd', images.etcd.push.manifestDigest)).rejects.toThrow(/refused the credentials.*401/);
+    } finally {
+      session.close();
+    }
+    const login = await lab.exec(0, `DOCKER_CONFIG=${dockerConfig} docker login -u drover --password-stdin ${images.registry.endpoint.host}`, { input: 'wrong\n' });
+    expect(login.code).not.toBe(0);
+    expect(login.stderr).toMatch(/401|unauthorized/i);
+  });
+
+  it('holds the etcd and busybox images under the lab tags', async () => {
+    const host = images.registry.endpoint.host;
+    expect(images.etcd.reference).toBe(`${host}/drover-lab/etcd:v3.4.23`);
+    expect(images.busybox.reference).toMatch(new RegExp(`^${host.replace(/\./g, '\\.')}/drover-lab/busybox:\\d+\\.\\d+\\.\\d+$`));
+    const session = new RegistrySession(images.registry.baseUrl, images.registry.credentials);
+    try {
+      expect(await manifestDigestOf(session, 'drover-lab/etcd', 'v3.4.23')).toBe(images.etcd.push.manifestDigest);
+      expect(await manifestDigestOf(session, 'drover-lab/etcd', 'no-such-tag')).toBeUndefined();
+    } finally {
+      session.close();
+    }
+    expect(labRegistryClusterFields(images)).toEqual({
+      private_registries: [{ url: host, user: 'drover', password: '${env:DROVER_LAB_REGISTRY_PASSWORD}', is_default: false }],
+      system_images: { etcd: images.etcd.reference },
+    });
+  });
+
+  it('a node logs in (password on stdin), pulls etcd and runs etcd, etcdctl and a shell from it', async () => {
+    const host = images.registry.endpoint.host;
+    const docker = `DOCKER_CONFIG=${dockerConfig} docker`;
+    const login = await lab.exec(0, `${docker} login -u drover --password-stdin ${host}`, { input: images.registry.credentials.password + '\n' });
+    expect(login.stderr + login.stdout).toMatch(/Login Succeeded/);
+    const pull = await lab.exec(0, `${docker} pull ${images.etcd.reference}`);
+    expect(pull.code, pull.stderr).toBe(0);
+    const digest = await lab.exec(0, `${docker} image inspect --format '{{index .RepoDigests 0}}' ${images.etcd.reference}`);
+    expect(digest.stdout).toBe(`${host}/drover-lab/etcd@${images.etcd.push.manifestDigest}`);
+    const version = await lab.exec(0, `${docker} run --rm ${images.etcd.reference} etcd --version`);
+    expect(version.stdout).toMatch(/^etcd Version: 3\.4\.23$/m);
+    const ctl = await lab.exec(0, `${docker} run --rm ${images.etcd.reference} etcdctl version`);
+    expect(ctl.stdout).toMatch(/^etcdctl version: 3\.4\.23$/m);
+    const shell = await lab.exec(0, `${docker} run --rm ${images.etcd.reference} sh -c 'ls -d /var/lib/rancher/etcd /tmp && echo "$ETCDCTL_API"'`);
+    expect(shell.stdout.split('\n')).toEqual(['/tmp', '/var/lib/rancher/etcd', '3']);
+    const busybox = await lab.exec(0, `${docker} pull ${images.busybox.reference} >/dev/null && ${docker} run --rm ${images.busybox.reference} echo pod-ok`);
+    expect(busybox.stdout).toBe('pod-ok');
+  });
+
+  it('is idempotent, and pushed images outlive a registry restart (storage cached per machine)', async () => {
+    const again = await ensureLabImages(ref, process.env);
+    expect(again.registry.started).toBe(false);
+    expect([again.etcd.push.changed, again.busybox.push.changed]).toEqual([false, false]);
+    await stopLabRegistry(ref, { keepPassword: true });
+    expect(existsSync(`/sys/class/net/${registryLink(ref.network).hostVeth}`)).toBe(false);
+    expect(await registryHealth(images.registry.baseUrl, images.registry.credentials)).toBe('down');
+    const restarted = await ensureLabImages(ref, process.env);
+    expect(restarted.registry.started).toBe(true);
+    expect(restarted.registry.credentials.password).toBe(images.registry.credentials.password);
+    expect([restarted.etcd.push.changed, restarted.busybox.push.changed]).toEqual([false, false]);
+    expect(restarted.etcd.push.manifestDigest).toBe(images.etcd.push.manifestDigest);
+  });
+
+  it('stops by PID and leaves no process, veth or runtime files', async () => {
+    const paths = registryPaths(ref.name, ref.dir);
+    const state = JSON.parse(readFileSync(paths.stateFile, 'utf8'));
+    await stopLabRegistry(ref);
+    expect(await isRunning(state.process)).toBe(false);
+    expect(existsSync(`/sys/class/net/${registryLink(ref.network).hostVeth}`)).toBe(false);
+    expect(existsSync(paths.runDir)).toBe(false);
+    expect(existsSync(paths.passwordFile)).toBe(false);
+  });
+});
+
+/**
+ * Nodes reach the registry over plain HTTP, so their dockerd must list it in insecure-registries.
+ * `drover lab up` owns daemon.json; until it writes the entry itself, add it here and reload.
+ */
+async function trustRegistryOnNode(lab: LabHandle, host: string): Promise<void> {
+  const listed = await lab.exec(0, `jq -e --arg h ${host} '(."insecure-registries" // []) | index($h)' /etc/docker/daemon.json`);
+  if (listed.code === 0) return;
+  const patch = await lab.exec(
+    0,
+    `jq --arg h ${host} '."insecure-registries" = ((."insecure-registries" // []) + [$h])' /etc/docker/daemon.json >/etc/docker/daemon.json.new` +
+      ` && mv /etc/docker/daemon.json.new /etc/docker/daemon.json && kill -HUP "$(cat /run/docker.pid)"`,
+  );
+  expect(patch.code, patch.stderr).toBe(0);
+  for (let i = 0; i < 100; i++) {
+    const info = await lab.exec(0, "docker info --format '{{json .RegistryConfig.IndexConfigs}}'");
+    if (info.stdout.includes(host)) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`dockerd on ${lab.nodes[0]!.hostname} did not take ${host} as an insecure registry`);
+}
