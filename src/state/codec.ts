@@ -82,7 +82,25 @@ export async function decodeState(text: string, source: StateSource, key: StateK
     }
     throw corrupt(source, (err as Error).message);
   }
-  if (typeof doc['versions'] !== 'object' || doc['versions'] === null) throw corrupt(source, 'it has no versions');
+  const problem = shapeProblem(doc);
+  if (problem) throw corrupt(source, problem);
   const { drover: _marker, ...state } = doc;
   return state as unknown as ClusterState;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** A light check of what later code relies on, so a hand-edited state fails here, by name. */
+function shapeProblem(doc: Record<string, unknown>): string | undefined {
+  if (!isObject(doc['versions'])) return 'it has no versions';
+  if (typeof doc['generation'] !== 'number') return 'it has no generation';
+  const pki = doc['pki'];
+  if (pki === undefined) return undefined;
+  if (!isObject(pki) || !isObject(pki['certs'])) return 'pki.certs is missing';
+  for (const [name, cert] of Object.entries(pki['certs'])) {
+    if (!isObject(cert) || typeof cert['certPem'] !== 'string' || cert['name'] !== name) return `pki.certs.${name} is malformed`;
+  }
+  const sa = pki['serviceAccount'];
+  if (!isObject(sa) || typeof sa['privateKeyPem'] !== 'string') return 'pki.serviceAccount is missing';
+  return undefined;
 }

@@ -76,6 +76,15 @@ describe('state file', () => {
     expect(err.hint).toMatch(/no backup/);
   });
 
+  it('names the malformed part of a hand-edited state', async () => {
+    const store = new StateStore(path, undefined);
+    await store.save(content());
+    const doc = JSON.parse(await readFile(path, 'utf8')) as { pki: { certs: Record<string, { certPem?: string }> } };
+    delete doc.pki.certs['kube-admin']!.certPem;
+    await writeFile(path, JSON.stringify(doc));
+    await expectDroverError(store.load(), 2, /corrupt: pki.certs.kube-admin is malformed/);
+  });
+
   it('refuses a state from a newer drover', async () => {
     await writeFile(path, JSON.stringify({ drover: 'drover-cluster-state', generation: 1, savedAt: 'x', schemaVersion: 99, versions: {} }));
     await expectDroverError(new StateStore(path, undefined).load(), 2, /newer drover/);
