@@ -66,7 +66,8 @@ export function buildProgram(version: string, run: ActionRunner): Command {
     .command('remove')
     .description('tear the cluster down and clean every node')
     .option('--force', 'do not ask for confirmation')
-    .action(notYet('remove'));
+    .option('--dry-run', 'show what would be removed and touch nothing')
+    .action(act(async () => (await import('../actions/remove.js')).remove));
 
   const etcd = program.command('etcd').description('etcd snapshots');
   etcd

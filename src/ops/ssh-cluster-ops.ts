@@ -1,4 +1,4 @@
-import type { ContainerSpec } from '../components/container-spec.js';
+import { MANAGED_LABEL, type ContainerSpec } from '../components/container-spec.js';
 import { ETCD_CONTAINER } from '../components/etcd.js';
 import { DroverError } from '../errors.js';
 import type { TaskChange } from '../executor/task.js';
@@ -43,13 +43,28 @@ export class SshClusterOps implements ClusterOps {
   ensureContainer(node: ClusterNode, spec: ContainerSpec) {
     return ensureContainer(this.transport.docker(node), spec);
   }
+  async managedContainers(node: ClusterNode): Promise<string[]> {
+    const all = await this.transport.docker(node).listContainers({ all: true });
+    return all.filter((c) => c.labels[MANAGED_LABEL] === 'true').map((c) => c.name);
+  }
+  async existingPaths(node: ClusterNode, paths: string[]): Promise<string[]> {
+    if (paths.length === 0) return [];
+    // An empty mount point is how the node was found (see removePaths): it does not count.
+    const script = `for p in ${paths.map(shellQuote).join(' ')}; do if mountpoint -q "$p" 2>/dev/null; then [ -n "$(ls -A "$p")" ] && echo "$p"; elif [ -e "$p" ]; then echo "$p"; fi; done; true`;
+    const r = await this.transport.host(node).exec(script, { sudo: true });
+    return r.stdout.split('\n').filter((p) => paths.includes(p));
+  }
   async removeContainer(node: ClusterNode, name: string): Promise<void> {
     const docker = this.transport.docker(node);
     await docker.stopContainer(name, { timeoutSeconds: 30 });
     await docker.removeContainer(name, { force: true });
   }
   async removePaths(node: ClusterNode, paths: string[]): Promise<void> {
-    if (paths.length) await this.transport.host(node).exec(`rm -rf -- ${paths.map(shellQuote).join(' ')}`, { sudo: true });
+    if (paths.length === 0) return;
+    // A mount point (a bind on the node) is emptied, not removed: the mount stays as it was found.
+    const script = `for p in ${paths.map(shellQuote).join(' ')}; do if mountpoint -q "$p" 2>/dev/null; then find "$p" -mindepth 1 -delete; else rm -rf -- "$p"; fi || exit 1; done`;
+    const r = await this.transport.host(node).exec(script, { sudo: true });
+    if (r.code !== 0) throw new DroverError(`cannot remove ${paths.join(', ')} on ${node.address}: ${lastLines(r.stderr, 3)}`);
   }
 
   async etcdWaitHealthy(members: ClusterNode[], opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {

@@ -29,6 +29,10 @@ export interface ClusterOps {
   containerDiff(node: ClusterNode, spec: ContainerSpec): Promise<TaskChange[]>;
   /** Same spec hash → nothing; different → replace; absent → create. Then make sure it runs. */
   ensureContainer(node: ClusterNode, spec: ContainerSpec): Promise<'unchanged' | 'created' | 'replaced' | 'started'>;
+  /** Names of the containers drover made on the node (by its managed label), running or not. */
+  managedContainers(node: ClusterNode): Promise<string[]>;
+  /** Which of these paths exist on the node. */
+  existingPaths(node: ClusterNode, paths: string[]): Promise<string[]>;
   /** Stops and removes a container; absent is fine. */
   removeContainer(node: ClusterNode, name: string): Promise<void>;
   /** rm -rf of paths drover made. */

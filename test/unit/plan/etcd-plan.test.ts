@@ -24,6 +24,8 @@ class RecordingOps implements ClusterOps {
     this.calls.push(`${before ? 'replace' : 'create'} ${n.address}`);
     return before ? ('replaced' as const) : ('created' as const);
   }
+  async managedContainers() { return []; }
+  async existingPaths() { return []; }
   async removeContainer(n: ClusterNode) { this.containers.delete(n.address); this.calls.push(`rm-container ${n.address}`); }
   async removePaths(n: ClusterNode) { this.calls.push(`rm-data ${n.address}`); }
   async etcdWaitHealthy(nodes: ClusterNode[]) {
