@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
@@ -26,20 +26,24 @@ async function drover(args: string[]) {
 }
 
 /** A copy of the lab's cluster.yml that uses another known_hosts file. */
-function configWithKnownHosts(lab: LabHandle, name: string, knownHosts: string): string {
+function configWithKnownHosts(lab: LabHandle, scratch: string, name: string, knownHosts: string): string {
   const doc = yaml.load(readFileSync(lab.clusterYmlPath, 'utf8')) as Record<string, unknown>;
   doc['ssh_known_hosts'] = knownHosts;
-  const path = join(lab.dir, `${name}.yml`);
+  const path = join(scratch, `${name}.yml`);
   writeFileSync(path, yaml.dump(doc));
   return path;
 }
 
 describeLab('drover check and drover hosts trust on lab nodes', { timeout: 120_000 }, () => {
   let lab: LabHandle;
+  let scratch: string;
   beforeAll(async () => {
     lab = await startLab({ name: 'e2e-check', nodes: 2 });
+    // Host keys are new in every lab: files from an earlier run must not be reused.
+    scratch = mkdtempSync(join(lab.dir, 'check-'));
   });
   afterAll(async () => {
+    if (scratch) rmSync(scratch, { recursive: true, force: true });
     await lab?.stop();
   });
 
@@ -79,8 +83,8 @@ describeLab('drover check and drover hosts trust on lab nodes', { timeout: 120_0
   });
 
   it('refuses unknown host keys with exit 4; hosts trust --yes adds them and check then passes', async () => {
-    const knownHosts = join(lab.dir, 'trust_known_hosts');
-    const config = configWithKnownHosts(lab, 'trust', knownHosts);
+    const knownHosts = join(scratch, 'trust_known_hosts');
+    const config = configWithKnownHosts(lab, scratch, 'trust', knownHosts);
     const refused = await drover(['check', '--config', config]);
     expect(refused.code).toBe(4);
     expect(refused.stdout).toContain('is not known');
@@ -105,13 +109,13 @@ describeLab('drover check and drover hosts trust on lab nodes', { timeout: 120_0
   });
 
   it('refuses a changed host key with exit 4 and never rewrites it', async () => {
-    const knownHosts = join(lab.dir, 'wrong_known_hosts');
-    const other = join(lab.dir, 'other_hostkey');
+    const knownHosts = join(scratch, 'wrong_known_hosts');
+    const other = join(scratch, 'other_hostkey');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', other]);
     const otherPub = readFileSync(`${other}.pub`, 'utf8').split(' ').slice(0, 2).join(' ');
     const content = lab.nodes.map((n) => `${n.address} ${otherPub}`).join('\n') + '\n';
     writeFileSync(knownHosts, content, { mode: 0o600 });
-    const config = configWithKnownHosts(lab, 'wrong', knownHosts);
+    const config = configWithKnownHosts(lab, scratch, 'wrong', knownHosts);
     const r = await drover(['check', '--config', config, '--output', 'json']);
     expect(r.code).toBe(4);
     expect(r.events.filter((e) => e.check === 'ssh').every((e) => e.status === 'fail' && /MISMATCH/.test(e.detail ?? ''))).toBe(true);

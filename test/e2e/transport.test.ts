@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { loadClusterModel } from '../../src/config/index.js';
 import { busyboxRootfsTarball, importImageCommand, LAB_BUSYBOX_IMAGE } from '../../src/lab/images.js';
 import type { ClusterModel, SshEndpoint } from '../../src/model/cluster.js';
@@ -213,6 +213,7 @@ describeLab('Docker over SSH on lab nodes', { timeout: 120_000 }, () => {
   it('loads an image from a tar stream into another node', async () => {
     const tar = join(lab.dir, 'busybox-image.tar');
     expect((await lab.exec(0, `docker save ${LAB_BUSYBOX_IMAGE} > ${tar}`)).code).toBe(0);
+    onTestFinished(() => rmSync(tar, { force: true }));
     const docker = t.docker(node(1));
     await lab.exec(1, `docker rmi -f ${LAB_BUSYBOX_IMAGE} >/dev/null 2>&1; true`);
     expect(await docker.imageExists(LAB_BUSYBOX_IMAGE)).toBe(false);
@@ -245,6 +246,7 @@ describeLab('Docker over SSH on lab nodes', { timeout: 120_000 }, () => {
   it('falls back to docker system dial-stdio when sshd refuses stream-local forwarding', async () => {
     const address = node(0).address;
     const dir = join(lab.dir, 'sshd-noforward');
+    rmSync(dir, { recursive: true, force: true }); // host keys from an earlier lab must not be reused
     mkdirSync(dir, { recursive: true });
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
     writeFileSync(join(dir, 'authorized_keys'), readFileSync(lab.keyPath + '.pub'));
