@@ -1,6 +1,6 @@
 import { X509Certificate, createPrivateKey, randomBytes } from 'node:crypto';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { reconcilePki, type Pki, type ReconcileOptions } from '../../../src/pki/index.js';
+import { generateKeyPair, reconcilePki, type Pki, type ReconcileOptions } from '../../../src/pki/index.js';
 import { certSpecsFor } from '../../../src/pki/specs.js';
 import { threeNodeModel, testModel, testNode } from './model.js';
 import { basicConstraintsCritical, ekuOf, keyUsages, sansOf, subjectOf } from './x509-read.js';
@@ -194,7 +194,9 @@ describe('issuing options', () => {
   });
 
   it('issues RSA 2048 when asked, with keyEncipherment on leaves', () => {
-    const pki = reconcilePki(undefined, testModel([testNode('10.0.0.1', ['etcd', 'controlplane', 'worker'])]), options({ keyType: 'rsa' })).pki;
+    // One RSA pair for every certificate keeps the test fast; signing still runs the RSA path.
+    const pair = generateKeyPair('rsa');
+    const pki = reconcilePki(undefined, testModel([testNode('10.0.0.1', ['etcd', 'controlplane', 'worker'])]), options({ keyType: 'rsa', generateKey: () => pair })).pki;
     const leaf = new X509Certificate(pki.certs['kube-apiserver']!.certPem);
     expect(leaf.publicKey.asymmetricKeyType).toBe('rsa');
     expect(leaf.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
