@@ -59,6 +59,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       },
     );
     await renderer.close();
+    if (io.debug) io.stderr.write(`debug: ssh connections opened: ${JSON.stringify(session.transport.pool.connectionsOpened())}\n`);
     if (result.ok && !dryRun) {
       await session.store.save({
         droverVersion: '0.1.0',
