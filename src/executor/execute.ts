@@ -3,7 +3,7 @@ import { ExitCode } from '../cli/exit-codes.js';
 import type { AttemptEnv, Outcome } from './attempt.js';
 import { systemClock, type Clock } from './clock.js';
 import { measuredCriticalPath, remainingPathLengths, type CriticalPath } from './critical-path.js';
-import { taskRef, type EventListener, type ExecutorEvent, type FailedTaskSummary, type RunStatus, type RunTotals } from './events.js';
+import { taskRef, type EventListener, type LogEvent, type ExecutorEvent, type FailedTaskSummary, type RunStatus, type RunTotals } from './events.js';
 import type { Journal } from './journal.js';
 import { openJournal, type JournalWriter } from './journal-session.js';
 import { Redactor } from './redact.js';
@@ -88,7 +88,9 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   const dryRun = options.dryRun === true;
   const resume = options.resume === true;
 
-  emit({ type: 'run-start', t: 0, runId, tasks: byId.size, hosts: hostCounts(byId), concurrency, perHostConcurrency, resume, dryRun });
+  // Opened before run-start, so a journal that cannot be used throws before any event; its
+  // notices are held back so that run-start stays the first event.
+  const notices: LogEvent[] = [];
   const journal: JournalWriter = await openJournal({
     journal: options.journal,
     identity: options.identity ?? graphIdentity(byId),
@@ -96,8 +98,10 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
     resume,
     dryRun,
     byId,
-    log: (level, message) => emit({ type: 'log', t: elapsed(), level, message }),
+    log: (level, message) => notices.push({ type: 'log', t: elapsed(), level, message }),
   });
+  emit({ type: 'run-start', t: 0, runId, tasks: byId.size, hosts: hostCounts(byId), concurrency, perHostConcurrency, resume, dryRun });
+  for (const n of notices) emit(n);
 
   const stop = new AbortController();
   const force = new AbortController();

@@ -29,16 +29,18 @@ export class Redactor {
     return out;
   }
 
-  /**
-   * A deep copy of a JSON-like value with every string redacted; the value itself when no
-   * string holds a secret (the common case: one serialisation instead of a copy per event).
-   */
+  /** A deep copy of a JSON-like value with every string redacted; the value itself when clean. */
   redactValue<T>(value: T): T {
-    if (this.secrets.size === 0) return value;
-    const json = JSON.stringify(value);
-    // Secrets are searched in their JSON-escaped form, as they appear inside `json`.
-    if (json === undefined || !this.ordered.some((s) => json.includes(JSON.stringify(s).slice(1, -1)))) return value;
+    if (this.secrets.size === 0 || !this.holdsSecret(value)) return value;
     return this.walk(value) as T;
+  }
+
+  /** Looks without copying: nearly every event is clean, and a copy per event costs GC time. */
+  private holdsSecret(value: unknown): boolean {
+    if (typeof value === 'string') return this.ordered.some((s) => value.includes(s));
+    if (Array.isArray(value)) return value.some((v) => this.holdsSecret(v));
+    if (value !== null && typeof value === 'object') return Object.values(value).some((v) => this.holdsSecret(v));
+    return false;
   }
 
   private walk(value: unknown): unknown {

@@ -126,6 +126,8 @@ export function ttyRenderer(io: IoHost, opts: { renderer?: 'default' | 'simple' 
   return {
     onEvent,
     close: async () => {
+      // Without run-done (the run threw), listr2 would spin forever on unsettled hosts.
+      for (const group of groups.values()) group.settle();
       await live;
       for (const line of afterwards) io.stdout.write(`${line}\n`);
     },

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { FileJournal, MemoryJournal, execute, parseJournal, type ExecutorEvent } from '../../../src/executor/index.js';
+import { FileJournal, JournalError, MemoryJournal, execute, parseJournal, type ExecutorEvent } from '../../../src/executor/index.js';
 import { FakeWorld, fakeTask } from '../../fakes/fake-tasks.js';
 import { VirtualClock } from '../../fakes/virtual-clock.js';
 
@@ -92,6 +92,32 @@ describe('resume', () => {
     expect(fresh.world.runCalls.size).toBe(3);
     const after = await runWith(journal);
     expect(after.logs.join('\n')).not.toContain('--resume');
+  });
+});
+
+describe('an unusable journal', () => {
+  it('fails before any event or task, with a DroverError naming the journal', async () => {
+    const clock = new VirtualClock();
+    const world = new FakeWorld(clock);
+    const journal = new MemoryJournal('', '/ro/.cluster.journal');
+    journal.reset = () => Promise.reject(Object.assign(new Error('EROFS: read-only file system'), { code: 'EROFS' }));
+    const events: ExecutorEvent[] = [];
+    const err = await clock.run(execute(chain(world), { clock, journal, onEvent: (e) => events.push(e) })).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(JournalError);
+    expect((err as Error).message).toBe('cannot use the journal /ro/.cluster.journal: EROFS: read-only file system');
+    expect(events).toEqual([]);
+    expect(world.runCalls.size).toBe(0);
+  });
+
+  it('a write failing mid-run stops new work and fails the run naming the journal', async () => {
+    const clock = new VirtualClock();
+    const world = new FakeWorld(clock);
+    const journal = new MemoryJournal();
+    const append = journal.append.bind(journal);
+    journal.append = (text: string) => (text.includes('"id":"a"') ? Promise.reject(new Error('ENOSPC: no space left on device')) : append(text));
+    const result = await clock.run(execute(chain(world), { clock, journal }));
+    expect(result).toMatchObject({ ok: false, exitCode: 1, failed: [{ id: '(journal)', error: { message: 'cannot write the journal: ENOSPC: no space left on device' } }] });
+    expect(world.runCalls.has('c')).toBe(false);
   });
 });
 
