@@ -36,6 +36,9 @@ export interface PushResult {
   /** False when the tag already pointed at this exact manifest: nothing was uploaded. */
   changed: boolean;
   uploadedBlobs: number;
+  /** Linked from `mountFrom` without sending bytes. */
+  mountedBlobs: number;
+  /** Already in the repository (HEAD answered 200). */
   skippedBlobs: number;
 }
 
@@ -127,16 +130,19 @@ export async function blobExists(session: RegistrySession, repository: string, d
 }
 
 /** Upload one blob; with `mountFrom`, first ask the registry to link it from that repository (201). */
-export async function uploadBlob(session: RegistrySession, repository: string, digest: Digest, size: number, body: Body, mountFrom?: string): Promise<void> {
+export async function uploadBlob(
+  session: RegistrySession, repository: string, digest: Digest, size: number, body: Body, mountFrom?: string,
+): Promise<'uploaded' | 'mounted'> {
   const query = mountFrom ? `?mount=${encodeURIComponent(digest)}&from=${encodeURIComponent(mountFrom)}` : '';
   const start = await session.send('POST', uploadStartPath(repository) + query, { 'Content-Length': 0 });
-  if (mountFrom && start.status === 201) return;
+  if (mountFrom && start.status === 201) return 'mounted';
   expectStatus(start, [202], `start upload of ${digest}`);
   const location = firstHeader(start.headers.location);
   if (!location) throw new DroverError(`registry ${session.base.host} started an upload without a Location header`);
   const headers = { 'Content-Type': 'application/octet-stream', 'Content-Length': size };
   const done = await session.send('PUT', uploadCompleteUrl(session.base, location, digest), headers, body);
   expectStatus(done, [201], `upload of ${digest}`);
+  return 'uploaded';
 }
 
 /** Push layers, config and manifest; a no-op (one HEAD) when the tag already has this manifest. */
@@ -144,22 +150,21 @@ export async function pushImage(target: PushTarget, image: BuiltImage, layers: r
   const session = new RegistrySession(target.baseUrl, target.credentials);
   try {
     const current = await manifestDigestOf(session, target.repository, target.tag);
-    if (current === image.manifestDigest) return { manifestDigest: current, changed: false, uploadedBlobs: 0, skippedBlobs: 0 };
+    if (current === image.manifestDigest) return { manifestDigest: current, changed: false, uploadedBlobs: 0, mountedBlobs: 0, skippedBlobs: 0 };
     const blobs = [
       ...layers.map((l) => ({ digest: l.digest, size: l.size, body: (() => createReadStream(l.path)) as Body })),
       { digest: image.configRef.digest, size: image.config.length, body: image.config as Body },
     ];
-    const uploaded = await Promise.all(
+    const outcomes = await Promise.all(
       blobs.map(async (b) => {
-        if (await blobExists(session, target.repository, b.digest)) return 0;
-        await uploadBlob(session, target.repository, b.digest, b.size, b.body, target.mountFrom);
-        return 1;
+        if (await blobExists(session, target.repository, b.digest)) return 'skipped';
+        return uploadBlob(session, target.repository, b.digest, b.size, b.body, target.mountFrom);
       }),
     );
     const put = await session.send('PUT', manifestPath(target.repository, target.tag), { 'Content-Type': MANIFEST_MEDIA_TYPE }, image.manifest);
     expectStatus(put, [201], `PUT manifest ${target.repository}:${target.tag}`);
-    const n = uploaded.reduce<number>((a, b) => a + b, 0);
-    return { manifestDigest: image.manifestDigest, changed: true, uploadedBlobs: n, skippedBlobs: blobs.length - n };
+    const count = (o: string) => outcomes.filter((x) => x === o).length;
+    return { manifestDigest: image.manifestDigest, changed: true, uploadedBlobs: count('uploaded'), mountedBlobs: count('mounted'), skippedBlobs: count('skipped') };
   } finally {
     session.close();
   }

@@ -1,4 +1,6 @@
-import { existsSync, readFileSync, readlinkSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { ensureLabImages, labRegistryClusterFields, type LabImages } from '../../src/lab/lab-images.js';
 import { labPaths } from '../../src/lab/paths.js';
@@ -22,12 +24,15 @@ describeLab('lab registry: push without Docker, pull from a node with auth', { t
   let ref: LabRef;
   let images: LabImages;
   let dockerConfig = '';
+  // A cache of its own: layers are built and every blob is pushed for real, not found from a past run.
+  const cache = mkdtempSync(join(tmpdir(), 'drover-e2e-registry-'));
+  const env = { ...process.env, DROVER_LAB_CACHE: cache };
 
   beforeAll(async () => {
     lab = await startLab({ name: NAME, nodes: 1 });
     const state = (await readLabState(labPaths(NAME).stateFile))!;
     ref = { name: state.name, dir: state.dir, network: state.network };
-    images = await ensureLabImages(ref, process.env);
+    images = await ensureLabImages(ref, env);
     dockerConfig = (await lab.exec(0, 'mktemp -d /tmp/drover-e2e-docker-XXXXXX')).stdout;
     await trustRegistryOnNode(lab, labRegistryEndpoint(ref).host);
   });
@@ -36,6 +41,7 @@ describeLab('lab registry: push without Docker, pull from a node with auth', { t
     if (dockerConfig) await lab?.exec(0, `rm -rf ${dockerConfig}`);
     if (ref) await stopLabRegistry(ref);
     await lab?.stop();
+    rmSync(cache, { recursive: true, force: true });
   });
 
   it('runs in a namespace of its own at .2 of the lab subnet, with a 0600 password and bcrypt htpasswd', async () => {
@@ -66,6 +72,12 @@ describeLab('lab registry: push without Docker, pull from a node with auth', { t
     const login = await lab.exec(0, `DOCKER_CONFIG=${dockerConfig} docker login -u drover --password-stdin ${images.registry.endpoint.host}`, { input: 'wrong\n' });
     expect(login.code).not.toBe(0);
     expect(login.stderr).toMatch(/401|unauthorized/i);
+  });
+
+  it('pushed every blob once into the empty registry, mounting the shared busybox layer into etcd', () => {
+    const counts = (p: LabImages['etcd']['push']) => [p.changed, p.uploadedBlobs, p.mountedBlobs, p.skippedBlobs];
+    expect(counts(images.busybox.push)).toEqual([true, 2, 0, 0]);
+    expect(counts(images.etcd.push)).toEqual([true, 2, 1, 0]);
   });
 
   it('holds the etcd and busybox images under the lab tags', async () => {
@@ -105,13 +117,13 @@ describeLab('lab registry: push without Docker, pull from a node with auth', { t
   });
 
   it('is idempotent, and pushed images outlive a registry restart (storage cached per machine)', async () => {
-    const again = await ensureLabImages(ref, process.env);
+    const again = await ensureLabImages(ref, env);
     expect(again.registry.started).toBe(false);
     expect([again.etcd.push.changed, again.busybox.push.changed]).toEqual([false, false]);
     await stopLabRegistry(ref, { keepPassword: true });
     expect(existsSync(`/sys/class/net/${registryLink(ref.network).hostVeth}`)).toBe(false);
     expect(await registryHealth(images.registry.baseUrl, images.registry.credentials)).toBe('down');
-    const restarted = await ensureLabImages(ref, process.env);
+    const restarted = await ensureLabImages(ref, env);
     expect(restarted.registry.started).toBe(true);
     expect(restarted.registry.credentials.password).toBe(images.registry.credentials.password);
     expect([restarted.etcd.push.changed, restarted.busybox.push.changed]).toEqual([false, false]);
