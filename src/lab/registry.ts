@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, openSync } from 'node:fs';
-import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { access, chmod, constants, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { join } from 'node:path';
 import writeFileAtomic from 'write-file-atomic';
@@ -60,6 +60,7 @@ export async function ensureLabRegistry(lab: LabRef, env: Readonly<Record<string
     return { ...result, started: false };
   }
   await stopRegistryProcess(lab, paths);
+  await assertRegistryPrerequisites();
   if (!(await linkExists(lab.network.bridge))) {
     throw new DroverError(`lab "${lab.name}": bridge ${lab.network.bridge} is missing, the registry needs it`, { hint: 'run `drover lab up` first' });
   }
@@ -74,6 +75,15 @@ export async function ensureLabRegistry(lab: LabRef, env: Readonly<Record<string
   }, START_TIMEOUT_MS, 25);
   if (health !== 'ok') throw await registryFailure(paths, health ? `it answered "${health}" to the lab credentials` : `it did not answer within ${START_TIMEOUT_MS / 1000} s`);
   return { ...result, started: true };
+}
+
+async function assertRegistryPrerequisites(): Promise<void> {
+  const missing: string[] = [];
+  if (!(await access(REGISTRY_BINARY, constants.X_OK).then(() => true, () => false))) missing.push('docker-registry');
+  if (!(await tryRun('sh', ['-c', 'command -v htpasswd']))) missing.push('apache2-utils');
+  if (missing.length > 0) {
+    throw new DroverError(`the lab registry needs Debian ${missing.join(' and ')}`, { hint: 'run scripts/lab-setup.sh as root' });
+  }
 }
 
 /** Stop the registry process and remove its veth and runtime files; the storage cache stays. */
