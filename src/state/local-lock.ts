@@ -35,6 +35,20 @@ async function tryLink(from: string, to: string): Promise<boolean> {
     await link(from, to);
     return true;
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === 'EEXIST') return false;
+    // File systems without hard links (some network and FAT mounts): exclusive create instead,
+    // accepting the short window in which the lock exists without its owner written.
+    if (code === 'EPERM' || code === 'ENOTSUP' || code === 'EOPNOTSUPP') return tryExclusiveCreate(from, to);
+    throw err;
+  }
+}
+
+async function tryExclusiveCreate(from: string, to: string): Promise<boolean> {
+  try {
+    await writeFile(to, await readFile(from), { flag: 'wx', mode: 0o600 });
+    return true;
+  } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'EEXIST') return false;
     throw err;
   }
