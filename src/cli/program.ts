@@ -74,13 +74,18 @@ export function buildProgram(version: string, run: ActionRunner): Command {
     .command('snapshot-save')
     .description('take a named snapshot on every etcd node')
     .option('--name <name>', 'snapshot name (default: a timestamp)')
-    .action(notYet('etcd snapshot-save'));
+    .option('--force-unlock', 'take over a lock left behind by a dead run')
+    .action(act(async () => (await import('../actions/etcd-snapshot-save.js')).snapshotSave));
   etcd
     .command('snapshot-restore')
     .description('restore etcd from a named snapshot and restart the planes')
     .requiredOption('--name <name>', 'snapshot name')
-    .action(notYet('etcd snapshot-restore'));
-  etcd.command('snapshot-list').description('list the snapshots on the etcd nodes').action(notYet('etcd snapshot-list'));
+    .option('--force-unlock', 'take over a lock left behind by a dead run')
+    .action(act(async () => (await import('../actions/etcd-snapshot-restore.js')).snapshotRestore));
+  etcd
+    .command('snapshot-list')
+    .description('list the snapshots on the etcd nodes')
+    .action(act(async () => (await import('../actions/etcd-snapshot-list.js')).snapshotList));
 
   const cert = program.command('cert').description('cluster certificates');
   cert
