@@ -1,7 +1,9 @@
-import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readlinkSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import yaml from 'js-yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadClusterModel } from '../../src/config/index.js';
 import { ensureLabImages, labRegistryClusterFields, type LabImages } from '../../src/lab/lab-images.js';
 import { labPaths } from '../../src/lab/paths.js';
 import { isRunning } from '../../src/lab/proc.js';
@@ -95,6 +97,18 @@ describeLab('lab registry: push without Docker, pull from a node with auth', { t
       private_registries: [{ url: host, user: 'drover', password: '${env:DROVER_LAB_REGISTRY_PASSWORD}', is_default: false }],
       system_images: { etcd: images.etcd.reference },
     });
+  });
+
+  it("gives cluster.yml keys drover loads, the password coming from the environment", async () => {
+    const doc = { ...(yaml.load(readFileSync(lab.clusterYmlPath, 'utf8')) as object), ...labRegistryClusterFields(images) };
+    const file = join(cache, 'cluster.yml');
+    writeFileSync(file, yaml.dump(doc));
+    const { model } = await loadClusterModel(file, { DROVER_LAB_REGISTRY_PASSWORD: images.registry.credentials.password }, { purpose: 'validate' });
+    expect(model.privateRegistries).toEqual([
+      { url: images.registry.endpoint.host, user: 'drover', password: images.registry.credentials.password, isDefault: false },
+    ]);
+    expect(model.systemImages['etcd']).toBe(images.etcd.reference);
+    await expect(loadClusterModel(file, {}, { purpose: 'validate' })).rejects.toThrow(/DROVER_LAB_REGISTRY_PASSWORD/);
   });
 
   it('a node logs in (password on stdin), pulls etcd and runs etcd, etcdctl and a shell from it', async () => {
