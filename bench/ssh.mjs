@@ -1,0 +1,100 @@
+#!/usr/bin/env node
+// SSH and Docker transport figures against real nodes: connect latency, per-command latency on
+// the open connection, Docker API latency over the SSH forward, and SSH connections opened per
+// node per run (must be 1). Runs the compiled code (npm run build first). Prints one JSON object.
+//   node bench/ssh.mjs                      # starts a 3-node lab "bench-ssh" and removes it after
+//   node bench/ssh.mjs --config cluster.yml # uses existing nodes (nothing is changed on them)
+import { spawnSync } from 'node:child_process';
+import { parseArgs } from 'node:util';
+
+const dist = (p) => new URL(`../dist/${p}`, import.meta.url).href;
+const { loadClusterModel } = await import(dist('config/index.js'));
+const { openTransport } = await import(dist('transport/session.js'));
+
+const { values } = parseArgs({ options: { config: { type: 'string' }, runs: { type: 'string', default: '20' } } });
+const runs = Number(values.runs);
+
+function summary(samples) {
+  const s = [...samples].sort((a, b) => a - b);
+  const pick = (q) => Math.round(s[Math.min(s.length - 1, Math.floor(q * s.length))] * 10) / 10;
+  return { median_ms: pick(0.5), p90_ms: pick(0.9), min_ms: pick(0), n: s.length };
+}
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+async function timed(fn) {
+  const t0 = now();
+  await fn();
+  return now() - t0;
+}
+
+let lab;
+let configPath = values.config;
+if (!configPath) {
+  const { labUp, labDown } = await import(dist('lab/lab.js'));
+  const { labDirFiles } = await import(dist('lab/paths.js'));
+  const name = 'bench-ssh';
+  await labDown(name).catch(() => undefined);
+  const { state } = await labUp({ name, nodes: 3, layout: 'all-roles', cwd: process.cwd(), env: process.env });
+  lab = { stop: () => labDown(name) };
+  configPath = labDirFiles(state.dir).clusterYml;
+}
+
+try {
+  const { model } = await loadClusterModel(configPath, process.env);
+  const t = await openTransport(model, process.env);
+  try {
+    // Connect (TCP + key exchange + host-key check + auth), one node after another.
+    const connect = [];
+    for (const node of model.nodes) connect.push(await timed(() => t.pool.client(node)));
+
+    // Commands on the open connection: sequential round trips, then a parallel burst.
+    const first = model.nodes[0];
+    const host = t.host(first);
+    const command = [];
+    for (let i = 0; i < runs; i++) command.push(await timed(() => host.exec('true')));
+    const burst = await timed(() => Promise.all(model.nodes.flatMap((n) => Array.from({ length: runs }, () => t.host(n).exec('true')))));
+
+    // Docker Engine API over the SSH forward (first call includes choosing the route).
+    const docker = t.docker(first);
+    const dockerFirst = await timed(() => docker.version());
+    const dockerApi = [];
+    for (let i = 0; i < runs; i++) dockerApi.push(await timed(() => docker.version()));
+    const route = await docker.route();
+    await Promise.all(model.nodes.map((n) => t.docker(n).listContainers()));
+
+    // The system OpenSSH client, a fresh connection per command, for comparison.
+    const openssh = [];
+    for (let i = 0; i < Math.min(runs, 5); i++) {
+      openssh.push(
+        await timed(async () => {
+          const r = spawnSync('ssh', ['-i', first.sshKeyPath ?? '', '-p', String(first.port), '-o', 'BatchMode=yes', '-o', 'StrictHostKeyChecking=yes',
+            '-o', `UserKnownHostsFile=${model.knownHostsPath}`, '-o', 'GlobalKnownHostsFile=/dev/null', `${first.user}@${first.address}`, 'true']);
+          if (r.status !== 0) throw new Error(`ssh failed: ${r.stderr}`);
+        }),
+      );
+    }
+
+    const opened = t.pool.connectionsOpened();
+    const perNode = Object.values(opened);
+    console.log(
+      JSON.stringify({
+        bench: 'ssh',
+        nodes: model.nodes.length,
+        ssh_connect: summary(connect),
+        ssh_command_sequential: summary(command),
+        ssh_command_parallel_burst: { commands: runs * model.nodes.length, total_ms: Math.round(burst) },
+        docker_route: route,
+        docker_first_call_ms: Math.round(dockerFirst * 10) / 10,
+        docker_api_version_call: summary(dockerApi),
+        openssh_client_connect_and_run: summary(openssh),
+        connections_opened_per_node: opened,
+        connections_per_node_max: Math.max(...perNode),
+        one_connection_per_node: perNode.every((n) => n === 1),
+        note: 'per-command time includes the remote login shell start (bash reads ~/.bashrc over SSH)',
+      }),
+    );
+  } finally {
+    await t.close();
+  }
+} finally {
+  await lab?.stop();
+}
