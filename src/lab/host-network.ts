@@ -61,6 +61,10 @@ export async function addNodeVeth(node: LabNodeSpec, net: LabNetwork, initPid: n
     'link', 'add', node.hostVeth, 'address', node.hostMac, 'type', 'veth',
     'peer', 'name', 'eth0', 'address', node.nodeMac, 'netns', String(initPid),
   ]);
+  await attachVeth(node, net);
+}
+
+export async function attachVeth(node: LabNodeSpec, net: LabNetwork): Promise<void> {
   await run('ip', ['link', 'set', node.hostVeth, 'master', net.bridge, 'up']);
 }
 

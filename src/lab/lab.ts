@@ -7,7 +7,7 @@ import { readLabState, writeLabState, type LabNodeState, type LabState } from '.
 import { assertLabPrerequisites } from './prereqs.js';
 import { withLock } from './lock.js';
 import { LAUNCH_SCRIPT, NODE_INIT_SCRIPT, RUNC_WRAPPER_SCRIPT } from './scripts.js';
-import { ensureBridge, ensureForwardRules, forwardRules, linkExists, removeBridge, removeForwardRules, routedLabSlots } from './host-network.js';
+import { attachVeth, ensureBridge, ensureForwardRules, forwardRules, linkExists, removeBridge, removeForwardRules, routedLabSlots } from './host-network.js';
 import { cgroupAliases, cgroupMounts, createNodeCgroups } from './cgroups.js';
 import { hostPublicKey, writeNodeFiles } from './node-files.js';
 import { isHealthy, launchNode, nodeHealth, stopNode, waitNodeReady, type NodeHealth } from './node.js';
@@ -66,6 +66,7 @@ export async function labUp(req: LabUpRequest): Promise<LabUpResult> {
         });
         // A live node is never restarted for answering slowly (a loaded machine): wait for it.
         if ((await isRunning(node.init)) && (await linkExists(node.hostVeth))) {
+          await attachVeth(node, state.network); // the bridge may have been re-created
           await waitNodeReady(node);
           return;
         }
