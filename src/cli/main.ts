@@ -18,7 +18,7 @@ export async function main(argv: string[]): Promise<void> {
     const action = await load();
     process.exitCode = await action(opts, io);
   };
-  const program = buildProgram(droverVersion(), run).exitOverride();
+  const program = buildProgram(droverVersion(), run);
   try {
     await program.parseAsync(argv);
   } catch (err) {

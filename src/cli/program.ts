@@ -21,6 +21,8 @@ export function buildProgram(version: string, run: ActionRunner): Command {
     .option('-q, --quiet', 'print only warnings, errors and results')
     .option('--debug', 'show stack traces and debug logs')
     .showHelpAfterError('(run with --help for usage)')
+    // Set before any subcommand is added: subcommands copy it, so their usage errors exit 2 too.
+    .exitOverride()
     .configureHelp({ sortSubcommands: false });
 
   // `act` binds a command to a lazily imported action; `notYet` registers an honest failure.

@@ -69,6 +69,12 @@ describe('drover CLI', () => {
     expect(r.stderr).toContain("unknown command 'frobnicate'");
   });
 
+  it('a bad option of a subcommand is a usage error, exit 2', () => {
+    const r = drover(['cert', 'generate', '--config', join(root, 'cluster.example.yml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("required option '--out <dir>' not specified");
+  });
+
   it('`version --output json` is one JSON line', () => {
     const r = drover(['version', '--output', 'json']);
     expect(r.code).toBe(0);
