@@ -126,6 +126,21 @@ describeLab('lab registry: push without Docker, pull from a node with auth', { t
     expect(ctl.stdout).toMatch(/^etcdctl version: 3\.4\.23$/m);
     const shell = await lab.exec(0, `${docker} run --rm ${images.etcd.reference} sh -c 'ls -d /var/lib/rancher/etcd /tmp && echo "$ETCDCTL_API"'`);
     expect(shell.stdout.split('\n')).toEqual(['/tmp', '/var/lib/rancher/etcd', '3']);
+    // A real member: serves on the node's loopback with its data under /var/lib/rancher/etcd.
+    const run = await lab.exec(0, `${docker} run -d --name e2e-registry-etcd ${images.etcd.reference} etcd --data-dir /var/lib/rancher/etcd`);
+    expect(run.code, run.stderr).toBe(0);
+    try {
+      let health = { code: 1, stdout: '', stderr: '' };
+      for (let i = 0; i < 50 && health.code !== 0; i++) {
+        health = await lab.exec(0, `${docker} exec e2e-registry-etcd etcdctl --dial-timeout=1s endpoint health`);
+        if (health.code !== 0) await new Promise((r) => setTimeout(r, 200));
+      }
+      expect(health.stdout + health.stderr).toMatch(/127\.0\.0\.1:2379 is healthy/);
+      const put = await lab.exec(0, `${docker} exec e2e-registry-etcd sh -c 'etcdctl put k v >/dev/null && etcdctl get --print-value-only k'`);
+      expect(put.stdout).toBe('v');
+    } finally {
+      await lab.exec(0, `${docker} rm -f e2e-registry-etcd`);
+    }
     const busybox = await lab.exec(0, `${docker} pull ${images.busybox.reference} >/dev/null && ${docker} run --rm ${images.busybox.reference} echo pod-ok`);
     expect(busybox.stdout).toBe('pod-ok');
   });
