@@ -59,7 +59,7 @@ export interface ExecuteResult {
   totals: RunTotals;
   criticalPath: CriticalPath;
   ms: number;
-  /** Dry run only: every task in a dependency order, with what it would change. */
+  /** Dry run only: every task in a dependency order (stable across runs), with what it would change. */
   plan: PlannedTask[];
 }
 
@@ -164,33 +164,37 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
     return true;
   }
 
-  const interrupted = stop.signal.aborted || force.signal.aborted;
-  await journal.finish(failed.length > 0 || journal.broken !== undefined ? 'failed' : interrupted ? 'interrupted' : 'ok');
-  if (journal.broken !== undefined) failed.push(journal.brokenSummary());
-  const finalStatus: RunStatus = failed.length > 0 ? 'failed' : interrupted ? 'interrupted' : 'ok';
-  const exitCode = finalStatus === 'ok' ? ExitCode.Ok : finalStatus === 'failed' ? ExitCode.Failed : ExitCode.Interrupted;
-  const ms = new Map<string, number>();
   let doneCount = 0;
+  const ms = new Map<string, number>();
   for (const [id, o] of loop.outcomes) {
     ms.set(id, o.ms);
     if (o.kind === 'done') doneCount++;
   }
+  const unfinished = byId.size - skipped - doneCount - failed.length;
+  // A stop that came after the last task started changed nothing: that run is not interrupted.
+  const interrupted = (stop.signal.aborted || force.signal.aborted) && unfinished > 0;
+  await journal.finish(failed.length > 0 || journal.broken !== undefined ? 'failed' : interrupted ? 'interrupted' : 'ok');
+  if (journal.broken !== undefined) failed.push(journal.brokenSummary());
+  const finalStatus: RunStatus = failed.length > 0 ? 'failed' : interrupted ? 'interrupted' : 'ok';
+  const exitCode = finalStatus === 'ok' ? ExitCode.Ok : finalStatus === 'failed' ? ExitCode.Failed : ExitCode.Interrupted;
   const criticalPath = measuredCriticalPath(index, ms);
-  const ranOrFailed = doneCount + failed.filter((f) => byId.has(f.id)).length;
   const totals: RunTotals = {
     tasks: byId.size,
     done: dryRun ? 0 : doneCount,
     skipped,
     planned: dryRun ? doneCount : 0,
-    failed: failed.length,
-    notRun: byId.size - skipped - ranOrFailed - loop.abandoned.length,
+    failed: failed.filter((f) => byId.has(f.id)).length,
+    notRun: unfinished - loop.abandoned.length,
     abandoned: loop.abandoned.length,
     retries,
   };
   const total = elapsed();
   const redactedFailed = redactor.redactValue(failed);
   emit({ type: 'run-done', t: total, runId, status: finalStatus, exitCode, ms: total, totals, criticalPath, failed: redactedFailed });
-  return { ok: finalStatus === 'ok', status: finalStatus, exitCode, runId, failed: redactedFailed, totals, criticalPath, ms: total, plan };
+  // Finishing order depends on I/O timing; a dependency order keeps `drover plan` stable.
+  const position = new Map(index.order.map((t, i) => [t.id, i]));
+  plan.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  return { ok: finalStatus === 'ok', status: finalStatus, exitCode, runId, failed: redactedFailed, totals, criticalPath, ms: total, plan: redactor.redactValue(plan) };
 }
 
 function hostCounts(byId: ReadonlyMap<string, Task>): { host: string; tasks: number }[] {

@@ -45,6 +45,7 @@ export class ReadyQueue {
 
   /** The next task to start (and counts it running), or undefined if none may start now. */
   take(): Task | undefined {
+    if (this.size === 0) return undefined;
     let best: HostLane | undefined;
     for (const lane of this.lanes.values()) {
       if (lane.heap.length === 0 || (lane.limited && lane.running >= this.perHostLimit)) continue;

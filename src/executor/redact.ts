@@ -39,7 +39,9 @@ export class Redactor {
   private holdsSecret(value: unknown): boolean {
     if (typeof value === 'string') return this.ordered.some((s) => value.includes(s));
     if (Array.isArray(value)) return value.some((v) => this.holdsSecret(v));
-    if (value !== null && typeof value === 'object') return Object.values(value).some((v) => this.holdsSecret(v));
+    if (value !== null && typeof value === 'object') {
+      for (const k in value) if (this.holdsSecret((value as Record<string, unknown>)[k])) return true;
+    }
     return false;
   }
 

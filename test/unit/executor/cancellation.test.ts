@@ -97,6 +97,17 @@ describe('cancellation', () => {
     expect(result).toMatchObject({ status: 'interrupted', exitCode: 130, failed: [] });
   });
 
+  it('a stop after the last task started interrupts nothing: the run is ok', async () => {
+    const clock = new VirtualClock();
+    const world = new FakeWorld(clock);
+    const cancel = new Cancellation();
+    const tasks = [fakeTask(world, { id: 'only', ms: 50 })];
+    const result = await clock.run(
+      execute({ tasks }, { clock, signal: cancel.signal, onEvent: (e) => void (e.type === 'task-start' && cancel.request()) }),
+    );
+    expect(result).toMatchObject({ ok: true, status: 'ok', exitCode: 0 });
+  });
+
   it('an already aborted signal runs nothing', async () => {
     const clock = new VirtualClock();
     const world = new FakeWorld(clock);

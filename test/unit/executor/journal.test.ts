@@ -117,6 +117,7 @@ describe('an unusable journal', () => {
     journal.append = (text: string) => (text.includes('"id":"a"') ? Promise.reject(new Error('ENOSPC: no space left on device')) : append(text));
     const result = await clock.run(execute(chain(world), { clock, journal }));
     expect(result).toMatchObject({ ok: false, exitCode: 1, failed: [{ id: '(journal)', error: { message: 'cannot write the journal: ENOSPC: no space left on device' } }] });
+    expect(result.totals).toMatchObject({ failed: 0, notRun: 1 });
     expect(world.runCalls.has('c')).toBe(false);
   });
 });
