@@ -1,6 +1,6 @@
 import type { ClusterModel, ClusterNode } from '../model/cluster.js';
 import { hasRole } from '../model/cluster.js';
-import { firstServiceIp, isIpAddress } from './ip.js';
+import { firstServiceIp, isIpAddress } from '../util/ip.js';
 import {
   CertName,
   etcdPeerCertName,

@@ -1,6 +1,6 @@
 import { createHash, sign, type KeyObject } from 'node:crypto';
 import forge from 'node-forge';
-import { ipToBytes } from './ip.js';
+import { ipToBytes } from '../util/ip.js';
 import { keyTypeOf } from './keys.js';
 
 /**

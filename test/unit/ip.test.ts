@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bytesToIp, firstServiceIp, ipToBytes } from '../../../src/pki/ip.js';
+import { bytesToIp, firstServiceIp, ipToBytes } from '../../src/util/ip.js';
 
 describe('IP helpers for SANs', () => {
   it.each([
