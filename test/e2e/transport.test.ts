@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { createReadStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { loadClusterModel } from '../../src/config/index.js';
@@ -112,6 +112,34 @@ describe.skipIf(!canRun)('SSH transport against a real sshd on 127.0.0.1', { tim
     expect(execFileSync('cat', [hashed], { encoding: 'utf8' })).toMatch(/^\|1\|/);
     await using t = await open(hashed);
     expect((await t.host(endpointFor(sshd)).exec('echo ok')).stdout).toBe('ok\n');
+  });
+
+  it('logs in with a passphrase-protected key (passphrase from the environment) or through ssh-agent', async () => {
+    const dir = mkdtempSync(join(sshd.dir, 'keys-'));
+    const key = join(dir, 'id_pass');
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', 'correct horse', '-f', key]);
+    writeFileSync(join(sshd.dir, 'authorized_keys'), readFileSync(sshd.clientKeyPath + '.pub', 'utf8') + readFileSync(key + '.pub', 'utf8'));
+    const withKey: SshEndpoint = { ...endpointFor(sshd), sshKeyPath: key };
+    const noPass = await openTransport({ knownHostsPath: knownHosts, configPath: 'c.yml' }, {});
+    const err = await noPass.host(withKey).exec('true').catch((e: unknown) => e);
+    await noPass.close();
+    expect((err as Error).message).toMatch(/passphrase|Encrypted/i);
+    expect((err as { transient?: boolean }).transient).toBe(false);
+    const withPass = await openTransport({ knownHostsPath: knownHosts, configPath: 'c.yml' }, { DROVER_SSH_KEY_PASSPHRASE: 'correct horse' });
+    expect((await withPass.host(withKey).exec('echo pass')).stdout).toBe('pass\n');
+    await withPass.close();
+
+    const agentSock = join(dir, 'agent.sock');
+    const agent = spawn('ssh-agent', ['-D', '-a', agentSock], { stdio: 'ignore' });
+    try {
+      await expect.poll(() => existsSync(agentSock)).toBe(true);
+      execFileSync('ssh-add', [sshd.clientKeyPath], { env: { SSH_AUTH_SOCK: agentSock }, stdio: 'ignore' });
+      const viaAgent: SshEndpoint = { address: '127.0.0.1', port: sshd.port, user: 'root', sshAgentAuth: true };
+      await using t = await openTransport({ knownHostsPath: knownHosts, configPath: 'c.yml' }, { SSH_AUTH_SOCK: agentSock });
+      expect((await t.host(viaAgent).exec('echo agent')).stdout).toBe('agent\n');
+    } finally {
+      agent.kill();
+    }
   });
 
   it('recovers when the connection is killed mid-run', async () => {
