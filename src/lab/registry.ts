@@ -66,14 +66,21 @@ export async function ensureLabRegistry(lab: LabRef, env: Readonly<Record<string
   }
   await writeRegistryFiles(paths, credentials, registryStorageDir(env));
   const proc = await spawnInOwnNetns(paths);
-  await writeFileAtomic(paths.stateFile, JSON.stringify({ process: proc, address: endpoint.address } satisfies RegistryState) + '\n', { mode: 0o600 });
-  await attachToBridge(lab.network, proc.pid, endpoint.address);
-  const health = await waitFor(async () => {
-    if (!(await isRunning(proc))) throw await registryFailure(paths, 'the process exited');
-    const h = await registryHealth(result.baseUrl, credentials);
-    return h === 'down' ? undefined : h;
-  }, START_TIMEOUT_MS, 25);
-  if (health !== 'ok') throw await registryFailure(paths, health ? `it answered "${health}" to the lab credentials` : `it did not answer within ${START_TIMEOUT_MS / 1000} s`);
+  try {
+    await writeFileAtomic(paths.stateFile, JSON.stringify({ process: proc, address: endpoint.address } satisfies RegistryState) + '\n', { mode: 0o600 });
+    await attachToBridge(lab.network, proc.pid, endpoint.address);
+    const health = await waitFor(async () => {
+      if (!(await isRunning(proc))) throw await registryFailure(paths, 'the process exited');
+      const h = await registryHealth(result.baseUrl, credentials);
+      return h === 'down' ? undefined : h;
+    }, START_TIMEOUT_MS, 25);
+    if (health !== 'ok') throw await registryFailure(paths, health ? `it answered "${health}" to the lab credentials` : `it did not answer within ${START_TIMEOUT_MS / 1000} s`);
+  } catch (err) {
+    // A half-started registry is not left behind: the process and its veth go, the log stays.
+    await killAndWait(proc).catch(() => undefined);
+    await stopRegistryProcess(lab, paths).catch(() => undefined);
+    throw err;
+  }
   return { ...result, started: true };
 }
 
