@@ -39,18 +39,33 @@ export async function launchNode(
   }
   if (launcherPid === undefined) throw new DroverError(`lab: could not start node ${node.hostname}`);
   const launcher = await processRef(launcherPid);
+  try {
+    const init = await findNodeInit(launcherPid);
+    if (!launcher || !init) throw await nodeFailure(node, 'its namespaces were not created');
+    try {
+      await addNodeVeth(node, net, init.pid);
+    } catch (err) {
+      await killAndWait(init);
+      throw err;
+    }
+    return { launcher, init };
+  } catch (err) {
+    // Nothing we started may outlive a failed launch: the state file does not know these PIDs yet.
+    await killAndWait(launcher);
+    throw err;
+  }
+}
+
+async function findNodeInit(launcherPid: number): Promise<ProcessRef | undefined> {
   const ownNetNs = await readlink('/proc/self/ns/net');
   // The launcher's child counts once it is in a network namespace of its own.
   const initPid = await waitFor(async () => {
-    for (const pid of await childPids(launcherPid!)) {
+    for (const pid of await childPids(launcherPid)) {
       if ((await readlink(`/proc/${pid}/ns/net`).catch(() => ownNetNs)) !== ownNetNs) return pid;
     }
     return undefined;
-  }, 10_000, 5);
-  const init = initPid === undefined ? undefined : await processRef(initPid);
-  if (!launcher || !init) throw await nodeFailure(node, 'its namespaces were not created');
-  await addNodeVeth(node, net, init.pid);
-  return { launcher, init };
+  }, 30_000, 5);
+  return initPid === undefined ? undefined : processRef(initPid);
 }
 
 /** Wait until the node's sshd answers with a banner and its dockerd answers /_ping. */
