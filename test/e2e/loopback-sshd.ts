@@ -1,5 +1,5 @@
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -49,8 +49,50 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   throw new Error('sshd did not listen');
 }
 
-export async function startLoopbackSshd(opts: { extraConfig?: string[]; clientKeyPath?: string } = {}): Promise<LoopbackSshd> {
+/** A login user that exists only inside the sshd's private mount namespace. */
+export interface LoopbackUser {
+  name: string;
+  uid: number;
+  /** NOPASSWD sudo, sudo with this password, or no sudo at all. */
+  sudo: 'nopasswd' | { password: string } | 'none';
+}
+
+/**
+ * /etc/passwd, shadow, group and sudoers copies with the extra users, bound over the real ones
+ * inside the sshd's mount namespace only: the machine's own files are never changed.
+ */
+function userFiles(dir: string, users: LoopbackUser[]): string {
+  if (users.length === 0) return '';
+  const read = (f: string) => readFileSync(f, 'utf8').replace(/\n?$/, '\n');
+  const passwd = read('/etc/passwd') + users.map((u) => `${u.name}:x:${u.uid}:${u.uid}::${join(dir, 'home-' + u.name)}:/bin/sh`).join('\n') + '\n';
+  const group = read('/etc/group') + users.map((u) => `${u.name}:x:${u.uid}:`).join('\n') + '\n';
+  const shadow =
+    read('/etc/shadow') +
+    users
+      .map((u) => {
+        const hash = typeof u.sudo === 'object' ? execFileSync('openssl', ['passwd', '-6', u.sudo.password], { encoding: 'utf8' }).trim() : '*';
+        return `${u.name}:${hash}:19000:0:99999:7:::`;
+      })
+      .join('\n') + '\n';
+  const sudoers =
+    'Defaults env_reset\nroot ALL=(ALL:ALL) ALL\n' +
+    users
+      .filter((u) => u.sudo !== 'none')
+      .map((u) => `${u.name} ALL=(ALL:ALL) ${u.sudo === 'nopasswd' ? 'NOPASSWD: ' : ''}ALL`)
+      .join('\n') + '\n';
+  const files = { passwd, group, shadow, sudoers };
+  for (const [name, content] of Object.entries(files)) writeFileSync(join(dir, `etc-${name}`), content, { mode: name === 'passwd' || name === 'group' ? 0o644 : 0o440 });
+  for (const u of users) {
+    mkdirSync(join(dir, 'home-' + u.name), { mode: 0o755 });
+    execFileSync('chown', [`${u.uid}:${u.uid}`, join(dir, 'home-' + u.name)]);
+  }
+  return Object.keys(files).map((name) => `mount --bind ${join(dir, `etc-${name}`)} /etc/${name}; `).join('');
+}
+
+export async function startLoopbackSshd(opts: { extraConfig?: string[]; clientKeyPath?: string; users?: LoopbackUser[] } = {}): Promise<LoopbackSshd> {
   const dir = mkdtempSync(join(tmpdir(), 'drover-sshd-'));
+  // Other users log in too: they must be able to read authorized_keys (but no private key).
+  chmodSync(dir, 0o755);
   const port = await freePort();
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_ed25519')]);
   let clientKeyPath = opts.clientKeyPath;
@@ -58,7 +100,7 @@ export async function startLoopbackSshd(opts: { extraConfig?: string[]; clientKe
     clientKeyPath = join(dir, 'client_ed25519');
     execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', clientKeyPath]);
   }
-  writeFileSync(join(dir, 'authorized_keys'), readFileSync(clientKeyPath + '.pub'), { mode: 0o600 });
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(clientKeyPath + '.pub'), { mode: 0o644 });
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const config = [
     `Port ${port}`,
@@ -79,7 +121,7 @@ export async function startLoopbackSshd(opts: { extraConfig?: string[]; clientKe
   // This machine's /root/.bashrc runs `pyenv init` (1.5 s), and bash sources it for every SSH
   // command: hide it in a private mount namespace so the tests measure drover, not pyenv.
   writeFileSync(join(dir, 'empty_bashrc'), '');
-  const script = `mount --bind ${join(dir, 'empty_bashrc')} /root/.bashrc 2>/dev/null; exec ${SSHD} -D -e -f ${join(dir, 'sshd_config')}`;
+  const script = `${userFiles(dir, opts.users ?? [])}mount --bind ${join(dir, 'empty_bashrc')} /root/.bashrc 2>/dev/null; exec ${SSHD} -D -e -f ${join(dir, 'sshd_config')}`;
   const child = spawn('unshare', ['-m', 'sh', '-c', script], { stdio: ['ignore', 'ignore', 'pipe'] });
   let log = '';
   child.stderr?.on('data', (d: Buffer) => (log += d.toString()));
