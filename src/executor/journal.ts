@@ -9,7 +9,7 @@ export interface Journal {
   readonly location: string;
   /** The whole journal, '' when there is none yet. */
   read(): Promise<string>;
-  /** Start over with `text` as the whole content (a fresh run without --resume), durably. */
+  /** Start over with `text` as the whole content (a fresh run); durable no later than the next append. */
   reset(text?: string): Promise<void>;
   append(text: string): Promise<void>;
   close(): Promise<void>;
@@ -40,15 +40,24 @@ export class FileJournal implements Journal {
     }
   }
 
+  /**
+   * Truncates and writes `text` without waiting for a sync: the first task must not wait for
+   * the disk. It becomes durable with the first record's sync (same file, written before it);
+   * a crash before that leaves at worst records without a header, which resume ignores.
+   * Errors that matter here (read-only, no permission, no space) come from open/write at once.
+   */
   async reset(text = ''): Promise<void> {
     await this.drain();
     await this.handle?.close();
-    // Truncate and write in one go: one sync instead of two before the first task starts.
-    this.handle = await open(this.location, 'w', 0o600);
-    if (text) await this.handle.write(text);
-    await this.handle.datasync();
-    await this.handle.close();
     this.handle = undefined;
+    const handle = await open(this.location, 'w', 0o600);
+    try {
+      if (text) await handle.write(text);
+    } catch (err) {
+      await handle.close();
+      throw err;
+    }
+    this.handle = handle;
   }
 
   append(text: string): Promise<void> {
