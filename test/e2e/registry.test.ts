@@ -8,7 +8,8 @@ import { ensureLabImages, labRegistryClusterFields, type LabImages } from '../..
 import { labPaths } from '../../src/lab/paths.js';
 import { isRunning } from '../../src/lab/proc.js';
 import { labRegistryEndpoint, registryLink, registryPaths } from '../../src/lab/registry-config.js';
-import { registryHealth, stopLabRegistry, type LabRef } from '../../src/lab/registry.js';
+import { ensureLabRegistry, registryHealth, stopLabRegistry, type LabRef } from '../../src/lab/registry.js';
+import { labNetwork } from '../../src/lab/layout.js';
 import { manifestDigestOf, RegistrySession } from '../../src/lab/registry-push.js';
 import { readLabState } from '../../src/lab/state.js';
 import { describeLab, startLab, type LabHandle } from './lab-fixture.js';
@@ -157,6 +158,15 @@ describeLab('lab registry: push without Docker, pull from a node with auth', { t
     expect(restarted.registry.credentials.password).toBe(images.registry.credentials.password);
     expect([restarted.etcd.push.changed, restarted.busybox.push.changed]).toEqual([false, false]);
     expect(restarted.etcd.push.manifestDigest).toBe(images.etcd.push.manifestDigest);
+  });
+
+  it('refuses to start without the lab bridge, leaving nothing running', async () => {
+    const slot = [...Array(255).keys()].find((n) => !existsSync(`/sys/class/net/${labNetwork(n).bridge}`))!;
+    const orphan: LabRef = { name: 'e2e-registry-nobridge', dir: join(cache, 'nobridge'), network: labNetwork(slot) };
+    await expect(ensureLabRegistry(orphan, env)).rejects.toThrow(/bridge drlab\d+ is missing/);
+    expect(existsSync(registryPaths(orphan.name, orphan.dir).stateFile)).toBe(false);
+    await stopLabRegistry(orphan);
+    expect(existsSync(registryPaths(orphan.name, orphan.dir).passwordFile)).toBe(false);
   });
 
   it('stops by PID and leaves no process, veth or runtime files', async () => {
