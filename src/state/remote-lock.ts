@@ -1,12 +1,11 @@
 import { posix } from 'node:path';
 import { DroverError } from '../errors.js';
 import type { Host } from '../transport/host.js';
+import { shellQuote } from '../transport/shell.js';
 import { lockHeld, type HeldLock } from './local-lock.js';
 import { parseLockOwner, type LockOwner } from './lock-owner.js';
 import { REMOTE_LOCK_DIR } from './paths.js';
 
-/** POSIX single-quoting: the only safe way to put a path into a shell command. */
-export const shellQuote = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * The cluster-wide lock: a directory made with plain `mkdir` (atomic, fails if it exists) on the

@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { DroverError, LockHeldError } from '../../../src/errors.js';
 import { StateReplica, acquireRemoteLock, currentLockOwner, REMOTE_LOCK_DIR, REMOTE_STATE_PATH } from '../../../src/state/index.js';
-import { shellQuote } from '../../../src/state/remote-lock.js';
+import { shellQuote } from '../../../src/transport/shell.js';
 import { MemoryHost } from '../../fakes/memory-host.js';
 
 async function heldError(p: Promise<unknown>): Promise<LockHeldError> {
