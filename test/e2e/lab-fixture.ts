@@ -1,9 +1,11 @@
 import { execFileSync } from 'node:child_process';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { describe } from 'vitest';
 import { labDown, labUp } from '../../src/lab/lab.js';
 import type { LabLayout } from '../../src/lab/layout.js';
-import { labDirFiles } from '../../src/lab/paths.js';
+import { LAB_STATE_ROOT, labDirFiles } from '../../src/lab/paths.js';
 import { LAB_BINARIES } from '../../src/lab/prereqs.js';
 import type { Role } from '../../src/model/cluster.js';
 
@@ -46,7 +48,7 @@ export interface LabHandle {
   knownHostsPath: string;
   /** Run `sh -c cmd` inside node `nodeIndex` (0-based): its mounts, network, PIDs and hostname. */
   exec(nodeIndex: number, cmd: string, opts?: { input?: string }): Promise<ExecResult>;
-  /** Tear the lab down completely (idempotent). */
+  /** Tear the lab down completely and release the name (idempotent). */
   stop(): Promise<void>;
 }
 
@@ -90,14 +92,52 @@ if (labSkipReason) {
 /** `describe` that skips the block when lab nodes cannot run here (see labSkipReason). */
 export const describeLab = describe.skipIf(Boolean(labSkipReason));
 
+/**
+ * A test run holds its lab name for its whole duration: another process (a second vitest run of
+ * the same file on a shared machine) waits instead of tearing the lab down under it.
+ */
+async function acquireLabLease(name: string): Promise<string> {
+  const lease = join(LAB_STATE_ROOT, `${name}.lease`);
+  await mkdir(LAB_STATE_ROOT, { recursive: true });
+  const deadline = Date.now() + 20 * 60_000;
+  for (;;) {
+    try {
+      await writeFile(lease, String(process.pid), { flag: 'wx' });
+      return lease;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const owner = Number((await readFile(lease, 'utf8').catch(() => '')).trim());
+    if (owner === process.pid) return lease;
+    if (!pidAlive(owner)) {
+      await rm(lease, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) throw new Error(`lab ${name} is in use by PID ${owner} (lease ${lease})`);
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+function pidAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export async function startLab(opts: StartLabOptions): Promise<LabHandle> {
   const name = opts.name;
-  if (!opts.reuse) await labDown(name);
+  const lease = await acquireLabLease(name);
   let state;
   try {
+    if (!opts.reuse) await labDown(name);
     ({ state } = await labUp({ name, nodes: opts.nodes ?? 3, layout: opts.layout ?? 'all-roles', cwd: process.cwd(), env: process.env }));
   } catch (err) {
     await labDown(name).catch(() => undefined);
+    await rm(lease, { force: true });
     throw err;
   }
   const files = labDirFiles(state.dir);
@@ -121,7 +161,11 @@ export async function startLab(opts: StartLabOptions): Promise<LabHandle> {
       return { code: r.exitCode ?? -1, stdout: r.stdout.trim(), stderr: r.stderr.trim() };
     },
     async stop() {
-      await labDown(name);
+      try {
+        await labDown(name);
+      } finally {
+        await rm(lease, { force: true });
+      }
     },
   };
 }
