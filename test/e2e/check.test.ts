@@ -3,7 +3,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import yaml from 'js-yaml';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SSHD, startLoopbackSshd, type LoopbackSshd } from './loopback-sshd.js';
+import { existsSync } from 'node:fs';
 import { describeLab, startLab, type LabHandle } from './lab-fixture.js';
 
 const DROVER = join(import.meta.dirname, '..', '..', 'bin', 'drover');
@@ -124,3 +126,48 @@ describeLab('drover check and drover hosts trust on lab nodes', { timeout: 120_0
     expect(readFileSync(knownHosts, 'utf8')).toBe(content);
   });
 });
+
+describe.skipIf(!existsSync(SSHD) || process.getuid?.() !== 0)('drover hosts trust through a bastion (loopback sshds)', { timeout: 90_000 }, () => {
+  let node: LoopbackSshd;
+  let bastion: LoopbackSshd;
+  let config: string;
+  let knownHosts: string;
+  beforeAll(async () => {
+    node = await startLoopbackSshd();
+    bastion = await startLoopbackSshd({ clientKeyPath: node.clientKeyPath });
+    knownHosts = join(node.dir, 'drover', 'known_hosts');
+    config = join(node.dir, 'cluster.yml');
+    const endpoint = (port: number) => ({ address: '127.0.0.1', port, user: 'root', ssh_key_path: node.clientKeyPath });
+    writeFileSync(
+      config,
+      yaml.dump({
+        ssh_known_hosts: knownHosts,
+        nodes: [{ ...endpoint(node.port), role: ['controlplane', 'etcd', 'worker'] }],
+        bastion_host: endpoint(bastion.port),
+      }),
+    );
+  });
+  afterAll(async () => {
+    await bastion?.stop();
+    await node?.stop();
+  });
+
+  it('trusts the bastion first, then the node seen through it, in a new 0600 file', async () => {
+    expect((await drover(['check', '--config', config])).code).toBe(4);
+    const r = await drover(['hosts', 'trust', '--config', config, '--yes', '--output', 'json']);
+    expect(r.code).toBe(0);
+    const keys = r.events.filter((e) => e.type === 'host-key') as unknown as { host: string; status: string }[];
+    expect(keys.map((k) => [k.host, k.status])).toEqual([
+      [`[127.0.0.1]:${bastion.port}`, 'unknown'],
+      [`[127.0.0.1]:${node.port}`, 'unknown'],
+    ]);
+    expect(readFileSync(knownHosts, 'utf8')).toBe(`${bastion.knownHostsLine}\n${node.knownHostsLine}\n`);
+    expect(execFileSync('stat', ['-c', '%a', knownHosts, join(knownHosts, '..')], { encoding: 'utf8' }).split('\n').slice(0, 2)).toEqual(['600', '700']);
+    // Host keys now pass; the check fails later for want of a Docker daemon, not with exit 4.
+    const checked = await drover(['check', '--config', config, '--output', 'json']);
+    expect(checked.code).toBe(1);
+    expect(checked.events.find((e) => e.check === 'ssh')?.status).toBe('ok');
+    expect(checked.events.find((e) => e.check === 'docker')?.status).toBe('fail');
+  });
+});
+
