@@ -4,7 +4,7 @@ import type { ExecOptions, ExecResult, Host } from '../../src/transport/host.js'
 /**
  * An in-memory Host: a file tree (files with content and mode, directories) behind the Host
  * interface, for unit tests of code that moves files on nodes (state replica, remote lock).
- * exec understands only `mkdir -m MODE 'path'` (no -p: fails when the path exists, as the
+ * exec understands only `mkdir -m MODE path` (path shell-quoted; no -p: fails when the path exists, as the
  * remote lock relies on); anything else exits 127. `failing` makes every call throw, as an
  * unreachable node would. All methods are async and yield, so concurrent callers interleave.
  */
@@ -28,9 +28,10 @@ export class MemoryHost implements Host {
   async exec(command: string, _opts?: ExecOptions): Promise<ExecResult> {
     await this.step();
     this.commands.push(command);
-    const mkdir = /^mkdir -m ([0-7]+) '((?:[^']|'\\'')*)'$/.exec(command);
+    // The path comes quoted ('...') or, when it needs no quoting, bare.
+    const mkdir = /^mkdir -m ([0-7]+) (?:'((?:[^']|'\\'')*)'|([A-Za-z0-9_@%+=:,./-]+))$/.exec(command);
     if (!mkdir) return { code: 127, stdout: '', stderr: `fake host: unsupported command: ${command}` };
-    const path = mkdir[2]!.replace(/'\\''/g, "'");
+    const path = mkdir[2] !== undefined ? mkdir[2].replace(/'\\''/g, "'") : mkdir[3]!;
     if (this.dirs.has(path) || this.files.has(path)) return { code: 1, stdout: '', stderr: `mkdir: cannot create directory '${path}': File exists` };
     if (!this.dirs.has(posix.dirname(path))) return { code: 1, stdout: '', stderr: `mkdir: cannot create directory '${path}': No such file or directory` };
     this.dirs.add(path);

@@ -16,7 +16,7 @@ describe('remote lock on the first control-plane node', () => {
   it('is a directory made with plain mkdir holding the owner record', async () => {
     const host = new MemoryHost('10.250.0.11');
     const lock = await acquireRemoteLock(host, currentLockOwner('up'));
-    expect(host.commands).toEqual([`mkdir -m 700 '${REMOTE_LOCK_DIR}'`]);
+    expect(host.commands).toEqual([`mkdir -m 700 ${shellQuote(REMOTE_LOCK_DIR)}`]);
     const record = host.files.get(`${REMOTE_LOCK_DIR}/owner.json`)!;
     expect(record.mode).toBe(0o600);
     expect(JSON.parse(record.content.toString()).runId).toBe(lock.owner.runId);
