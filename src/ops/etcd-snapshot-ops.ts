@@ -100,7 +100,7 @@ rm -rf "$w"; test -d ${q(target)}/member`;
   }
 
   async etcdStop(node: ClusterNode): Promise<void> {
-    await this.transport.docker(node).stopContainer('etcd', { timeoutSeconds: 30 });
+    await this.transport.docker(node).stopContainer('etcd', { timeoutSeconds: 5 });
   }
 
   async dataSwap(node: ClusterNode, image: string, tag: string): Promise<void> {
