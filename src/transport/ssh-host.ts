@@ -122,7 +122,12 @@ export class SshHost implements Host {
       async (_client, started) => {
         const sftp = await this.pool.sftp(this.endpoint);
         started();
-        return fn(sftp);
+        try {
+          return await fn(sftp);
+        } catch (err) {
+          // SFTP reports plain errors ("No such file"): say which host and operation.
+          throw err instanceof TransportError ? err : new RemoteFileError(this.address, `${what} failed: ${(err as Error).message}`, err);
+        }
       },
       { retryAfterStart: true, sessionSlot: false },
     );
