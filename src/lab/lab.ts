@@ -9,7 +9,7 @@ import { withLock } from './lock.js';
 import { LAUNCH_SCRIPT, NODE_INIT_SCRIPT, RUNC_WRAPPER_SCRIPT } from './scripts.js';
 import { attachVeth, ensureBridge, ensureForwardRules, forwardRules, linkExists, removeBridge, removeForwardRules, routedLabSlots } from './host-network.js';
 import { cgroupAliases, cgroupMounts, createNodeCgroups } from './cgroups.js';
-import { hostPublicKey, writeNodeFiles } from './node-files.js';
+import { hostPublicKey, writeCgroupFiles, writeNodeFiles } from './node-files.js';
 import { isHealthy, launchNode, nodeHealth, stopNode, waitNodeReady, type NodeHealth } from './node.js';
 import { isRunning } from './proc.js';
 import { ensureClientKey, removeClusterFiles, writeClusterFiles } from './cluster-files.js';
@@ -48,22 +48,23 @@ export async function labUp(req: LabUpRequest): Promise<LabUpResult> {
     await resizeLab(state, req.nodes);
     await writeLabState(paths.stateFile, state);
 
-    await writeLabScripts(paths);
-    await ensureBridge(state.network);
-    await ensureForwardRules(state.forwardRules);
-    const clientKey = await ensureClientKey(dir, name);
-    await writeFile(paths.authorizedKeys, clientKey + '\n', { mode: 0o600 });
-
-    const [mounts, aliases] = await Promise.all([cgroupMounts(), cgroupAliases()]);
+    // Independent preparations run side by side: each is a handful of processes.
+    const [[mounts, aliases]] = await Promise.all([
+      Promise.all([cgroupMounts(), cgroupAliases()]),
+      writeLabScripts(paths),
+      ensureBridge(state.network).then(() => ensureForwardRules(state.forwardRules)),
+      ensureClientKey(dir, name).then((key) => writeFile(paths.authorizedKeys, key + '\n', { mode: 0o600 })),
+      // Node files are rewritten even for running nodes: /etc/hosts lists every node.
+      ...state.nodes.map((node) =>
+        writeNodeFiles({
+          nodeDir: node.nodeDir, node, allNodes: state.nodes, network: state.network,
+          authorizedKeysFile: paths.authorizedKeys, runcWrapper: paths.runcWrapper,
+        }),
+      ),
+    ]);
     const started: string[] = [];
     await Promise.all(
       state.nodes.map(async (node) => {
-        // Node files are rewritten even for running nodes: /etc/hosts lists every node.
-        await writeNodeFiles({
-          nodeDir: node.nodeDir, node, allNodes: state.nodes, network: state.network,
-          authorizedKeysFile: paths.authorizedKeys, runcWrapper: paths.runcWrapper,
-          cgroupMounts: mounts, cgroupAliases: aliases,
-        });
         // A live node is never restarted for answering slowly (a loaded machine): wait for it.
         if ((await isRunning(node.init)) && (await linkExists(node.hostVeth))) {
           await attachVeth(node, state.network); // the bridge may have been re-created
@@ -72,6 +73,7 @@ export async function labUp(req: LabUpRequest): Promise<LabUpResult> {
         }
         if (node.init || node.launcher) await stopNode(node);
         node.cgroups = await createNodeCgroups(mounts, `drover-lab-${name}-${node.index}`);
+        await writeCgroupFiles(node.nodeDir, mounts, aliases);
         const { launcher, init } = await launchNode(node, paths, state.network);
         Object.assign(node, { launcher, init });
         await writeLabState(paths.stateFile, state);

@@ -13,8 +13,6 @@ export interface NodeFilesInput {
   network: LabNetwork;
   authorizedKeysFile: string;
   runcWrapper: string;
-  cgroupMounts: CgroupMount[];
-  cgroupAliases: [string, string][];
 }
 
 export const hostKeyPath = (nodeDir: string) => join(nodeDir, 'ssh_host_ed25519_key');
@@ -36,8 +34,6 @@ export async function writeNodeFiles(input: NodeFilesInput): Promise<void> {
       '',
     ].join('\n'),
   );
-  await write('cgroup-mounts', input.cgroupMounts.map((m) => `${m.dir}|${m.fsType}|${m.options}\n`).join(''));
-  await write('cgroup-aliases', input.cgroupAliases.map(([a, t]) => `${a}|${t}\n`).join(''));
   await write(
     'hosts',
     ['127.0.0.1\tlocalhost', '::1\tlocalhost ip6-localhost ip6-loopback', ...input.allNodes.map((n) => `${n.address}\t${n.hostname}`), ''].join('\n'),
@@ -47,6 +43,12 @@ export async function writeNodeFiles(input: NodeFilesInput): Promise<void> {
   await write('sshd_config', sshdConfig(node, nodeDir, input.authorizedKeysFile));
   await writeFile(join(nodeDir, 'root', 'etc', 'docker', 'daemon.json'), JSON.stringify(daemonConfig(input.runcWrapper), null, 2) + '\n');
   await ensureHostKey(nodeDir, node.hostname);
+}
+
+/** The cgroup hierarchies the node's PID 1 mounts (those of the process that launches it). */
+export async function writeCgroupFiles(nodeDir: string, mounts: CgroupMount[], aliases: [string, string][]): Promise<void> {
+  await writeFile(join(nodeDir, 'cgroup-mounts'), mounts.map((m) => `${m.dir}|${m.fsType}|${m.options}\n`).join(''));
+  await writeFile(join(nodeDir, 'cgroup-aliases'), aliases.map(([a, t]) => `${a}|${t}\n`).join(''));
 }
 
 /** Kept across re-creation of a node, so known_hosts stays valid when a dead node is repaired. */

@@ -60,18 +60,21 @@ mount --make-shared /var/lib/kubelet
 mount --make-shared /var/lib/docker
 echo "$NODE_HOSTNAME" >/proc/sys/kernel/hostname
 
-for ((i = 0; i < 1000; i++)); do [ -e /sys/class/net/eth0 ] && break; sleep 0.01; done
-# Some route must exist for host-network processes reaching ClusterIPs before DNAT; it leads
-# nowhere. The metadata address fails fast instead of stalling kubelet's cloud probe.
-printf '%s\\n' 'link set lo up' "addr add $NODE_ADDRESS/$NODE_PREFIX dev eth0" 'link set eth0 up' \\
-  "route add default via $NODE_DEAD_GATEWAY dev eth0 onlink" 'route add unreachable 169.254.169.254/32' | ip -batch -
-
 supervise() {
   name=$1; shift
   while :; do "$@" >>"/var/log/$name.log" 2>&1 || true; sleep 1; done
 }
-supervise sshd /usr/sbin/sshd -D -e -f "$NODE_DIR/sshd_config" &
+# dockerd needs no eth0: start it while the host is still wiring the veth.
+ip link set lo up
 supervise dockerd /usr/sbin/dockerd --config-file /etc/docker/daemon.json &
+
+for ((i = 0; i < 1000; i++)); do [ -e /sys/class/net/eth0 ] && break; sleep 0.01; done
+# Some route must exist for host-network processes reaching ClusterIPs before DNAT; it leads
+# nowhere. The metadata address fails fast instead of stalling kubelet's cloud probe.
+printf '%s\\n' "addr add $NODE_ADDRESS/$NODE_PREFIX dev eth0" 'link set eth0 up' \\
+  "route add default via $NODE_DEAD_GATEWAY dev eth0 onlink" 'route add unreachable 169.254.169.254/32' | ip -batch -
+
+supervise sshd /usr/sbin/sshd -D -e -f "$NODE_DIR/sshd_config" &
 echo "node $NODE_HOSTNAME up"
 # Stay alive as PID 1; bash reaps every orphan that is re-parented here while it waits.
 while :; do sleep 3600 & wait $! || true; done
