@@ -15,12 +15,13 @@ export class Cancellation {
     return this.force.signal;
   }
 
-  /** First call: graceful; any later call: force. Returns which one this call did. */
-  request(reason: string = 'interrupted'): 'graceful' | 'force' {
+  /** First call: graceful; second: force; later calls change nothing ('repeated'). */
+  request(reason: string = 'interrupted'): 'graceful' | 'force' | 'repeated' {
     if (!this.graceful.signal.aborted) {
       this.graceful.abort(new Error(reason));
       return 'graceful';
     }
+    if (this.force.signal.aborted) return 'repeated';
     this.force.abort(new Error(reason));
     return 'force';
   }
@@ -40,9 +41,17 @@ export interface SignalSource {
 export function installSignalHandlers(
   cancellation: Cancellation,
   source: SignalSource = process,
-  signals: readonly ('SIGINT' | 'SIGTERM')[] = ['SIGINT', 'SIGTERM'],
+  opts: {
+    signals?: readonly ('SIGINT' | 'SIGTERM')[];
+    /** A third signal: something is stuck even after aborting (e.g. a hung socket); exit now. */
+    onRepeated?: () => void;
+  } = {},
 ): () => void {
-  const handler = (): void => void cancellation.request('interrupted by signal');
+  const signals = opts.signals ?? ['SIGINT', 'SIGTERM'];
+  const onRepeated = opts.onRepeated ?? ((): never => process.exit(130));
+  const handler = (): void => {
+    if (cancellation.request('interrupted by signal') === 'repeated') onRepeated();
+  };
   for (const s of signals) source.on(s, handler);
   return () => {
     for (const s of signals) source.off(s, handler);

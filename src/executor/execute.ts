@@ -228,15 +228,19 @@ function linkCancellation(
     if (stop.signal.aborted) return;
     stop.abort(options.signal?.reason);
     emit({ type: 'log', t: elapsed(), level: 'warn', message: 'interrupted: starting no new tasks, letting running ones finish (interrupt again to abort at once)' });
-    clock.sleep(options.cancelGraceMs ?? 120_000, graceDone.signal).then(
-      () => force.abort(new Error('grace period after interrupt expired')),
+    const graceMs = options.cancelGraceMs ?? 120_000;
+    clock.sleep(graceMs, graceDone.signal).then(
+      () => abortNow(`running tasks did not finish within ${graceMs >= 1000 ? `${graceMs / 1000} s` : `${graceMs} ms`} of the interrupt`),
       () => undefined,
     );
   };
-  const onForce = (): void => {
-    if (!stop.signal.aborted) stop.abort(options.forceSignal?.reason);
-    force.abort(options.forceSignal?.reason);
+  const abortNow = (why: string): void => {
+    if (force.signal.aborted) return;
+    if (!stop.signal.aborted) stop.abort(new Error(why));
+    emit({ type: 'log', t: elapsed(), level: 'warn', message: `aborting at once (${why}): running tasks are abandoned and run again on --resume` });
+    force.abort(new Error(why));
   };
+  const onForce = (): void => abortNow('interrupted again');
   for (const [signal, handler] of [
     [options.signal, onStop],
     [options.forceSignal, onForce],

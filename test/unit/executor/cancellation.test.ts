@@ -74,15 +74,20 @@ describe('cancellation', () => {
     const clock = new VirtualClock();
     const world = new FakeWorld(clock);
     const cancel = new Cancellation();
+    const warnings: string[] = [];
     const run = execute(graph(world, { ignoreAbort: true }), {
       clock,
       signal: cancel.signal,
       cancelGraceMs: 30,
-      onEvent: (e) => void (e.type === 'task-done' && e.id === 'a1' && cancel.request()),
+      onEvent: (e) => {
+        if (e.type === 'task-done' && e.id === 'a1') cancel.request();
+        if (e.type === 'log' && e.level === 'warn') warnings.push(e.message);
+      },
     });
     const result = await clock.run(run);
     expect(result).toMatchObject({ status: 'interrupted', totals: { abandoned: 1 } });
     expect(result.ms).toBe(40);
+    expect(warnings[1]).toBe('aborting at once (running tasks did not finish within 30 ms of the interrupt): running tasks are abandoned and run again on --resume');
   });
 
   it('a cancel during a retry wait stops the retries', async () => {
@@ -118,14 +123,18 @@ describe('cancellation', () => {
     expect(result.exitCode).toBe(130);
   });
 
-  it('installSignalHandlers maps the first signal to graceful, the second to force, and uninstalls', () => {
+  it('installSignalHandlers: first signal graceful, second force, third exits; uninstalls', () => {
     const source = new EventEmitter();
     const cancel = new Cancellation();
-    const uninstall = installSignalHandlers(cancel, source);
+    let exits = 0;
+    const uninstall = installSignalHandlers(cancel, source, { onRepeated: () => void exits++ });
     source.emit('SIGINT');
     expect([cancel.signal.aborted, cancel.forceSignal.aborted]).toEqual([true, false]);
     source.emit('SIGTERM');
     expect(cancel.forceSignal.aborted).toBe(true);
+    expect(exits).toBe(0);
+    source.emit('SIGINT');
+    expect(exits).toBe(1);
     uninstall();
     expect(source.listenerCount('SIGINT') + source.listenerCount('SIGTERM')).toBe(0);
   });
