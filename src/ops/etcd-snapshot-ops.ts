@@ -13,6 +13,8 @@ import { checkResult, etcdRunning, runInEtcd, runOneOff } from './etcd-snapshot-
 const DIR = ETCD_SNAPSHOT_DIR;
 /** In one-off containers the data dir is mounted here (never /var/lib itself). */
 const DATA = '/data';
+/** The etcd container's view of the data dir (src/components/etcd.ts). */
+const ETCD_DATA_IN_CONTAINER = '/var/lib/rancher/etcd';
 const HAS_SNAPSHOT_BIND = `grep -q ' ${DIR} ' /proc/self/mountinfo`;
 const NO_BIND_EXIT = 3;
 /** One line per archive: file size mtime sha256 (or -). Hidden files (staged copies) are left out. */
@@ -117,8 +119,13 @@ test -d member`;
 
   async restoreCleanup(node: ClusterNode, image: string, tag: string): Promise<void> {
     const staged = stagedArchiveFile(tag);
-    const script = `rm -rf ${DATA}/.before-restore-${tag} && rm -f ${DIR}/${staged} ${DIR}/${staged}${CHECKSUM_SUFFIX}`;
-    checkResult(await runOneOff(this.transport.docker(node), image, script, [`${DIR}:${DIR}`, `${ETCD_DATA_DIR}:${DATA}`]), node.address, 'deleting the pre-restore etcd data');
+    const script = (data: string) => `rm -rf ${data}/.before-restore-${tag} && rm -f ${DIR}/${staged} ${DIR}/${staged}${CHECKSUM_SUFFIX}`;
+    const docker = this.transport.docker(node);
+    // The restored etcd runs by now: its container sees the data dir and the snapshots (no one-off container needed).
+    const r = (await etcdRunning(docker))
+      ? await runInEtcd(docker, `${HAS_SNAPSHOT_BIND} && ${script(ETCD_DATA_IN_CONTAINER)}`)
+      : await runOneOff(docker, image, script(DATA), [`${DIR}:${DIR}`, `${ETCD_DATA_DIR}:${DATA}`]);
+    checkResult(r, node.address, 'deleting the pre-restore etcd data');
   }
 }
 

@@ -17,7 +17,7 @@ import { describeLab, startLab, type LabHandle } from './lab-fixture.js';
  */
 const DROVER = join(import.meta.dirname, '..', '..', 'bin', 'drover');
 const STATE_KEY = `e2e-snapshot-${randomBytes(8).toString('hex')}`;
-const ENV = { CI: '1', DROVER_STATE_KEY: STATE_KEY };
+const ENV: Record<string, string> = { CI: '1', DROVER_STATE_KEY: STATE_KEY };
 const LAB_ETCD_IMAGE = 'drover-lab/etcd:v3.4.23';
 const KEYS = 10_000;
 
@@ -122,6 +122,9 @@ describeLab('drover etcd snapshot-save / -list / -restore on 3 lab nodes', { tim
   beforeAll(async () => {
     lab = await startLab({ name: 'e2e-snapshot', nodes: 3 });
     config = lab.clusterYmlPath;
+    // When the lab serves its images from its registry, cluster.yml reads the password from the environment.
+    const password = await readFile(join(lab.dir, 'registry-password'), 'utf8').catch(() => undefined);
+    if (password !== undefined) ENV['DROVER_LAB_REGISTRY_PASSWORD'] = password.trim();
     await ensureEtcdImage(lab);
     const up = await drover(['up', '--config', config, '--output', 'json']);
     expect(up.code, up.stderr).toBe(0);
