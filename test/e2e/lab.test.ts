@@ -107,6 +107,12 @@ describeLab('drover lab: namespace nodes with their own sshd and dockerd', { tim
     expect(priv.stdout).toBe('made');
     const oom = await lab.exec(1, `docker run --rm --oom-score-adj=-998 ${LAB_BUSYBOX_IMAGE} cat /proc/self/oom_score_adj`);
     expect(oom.stdout).toBe('0');
+    // exec goes through the wrapper's process.json path.
+    const execd = await lab.exec(
+      1,
+      `docker run -d --name lab-exec ${LAB_BUSYBOX_IMAGE} sleep 60 >/dev/null && docker exec --privileged lab-exec echo exec-ok; docker rm -f lab-exec >/dev/null`,
+    );
+    expect(execd.stdout).toBe('exec-ok');
     const hostNet = await lab.exec(1, `docker run --rm --network host ${LAB_BUSYBOX_IMAGE} ip -4 -o addr show dev eth0`);
     expect(hostNet.stdout).toContain(`inet ${lab.nodes[1]!.address}/24`);
   });
