@@ -29,7 +29,7 @@ export async function labUpAction(opts: LabUpOptions, io: IoHost): Promise<ExitC
     return ExitCode.Ok;
   }
   if (!io.quiet) {
-    const what = { created: 'created', running: 'already running', repaired: `repaired (restarted ${started.join(', ')})` }[outcome];
+    const what = { created: 'created', running: 'already running', repaired: `repaired (started ${started.join(', ')})` }[outcome];
     io.stderr.write(`lab "${state.name}": ${state.nodes.length} node(s) on ${state.network.subnet} ${what}\n`);
     for (const n of state.nodes) io.stderr.write(`  ${n.hostname.padEnd(20)} ${n.address.padEnd(14)} ${n.roles.join(',')}\n`);
     io.stderr.write(`next: drover up --config ${files.clusterYml}\n`);
