@@ -104,7 +104,7 @@ exec runc "$@"
 
 /**
  * Paths a node keeps private (LAB.md; /run is a tmpfs instead), plus /etc/docker so each dockerd
- * has its own key.json and daemon.json.
+ * has its own key.json and daemon.json, and /root/.docker.
  */
 export const PRIVATE_DIRS = [
   '/var/lib/docker',
@@ -119,4 +119,6 @@ export const PRIVATE_DIRS = [
   '/var/log',
   '/opt/drover',
   '/etc/docker',
+  // root's docker CLI config (registry logins) is per machine too.
+  '/root/.docker',
 ] as const;
