@@ -12,8 +12,9 @@ const fail = args.includes('--fail');
 const scale = args.includes('--fast') ? 0.05 : 1;
 const sleep = (ms, signal) =>
   new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms * scale);
-    signal?.addEventListener('abort', () => (clearTimeout(timer), reject(signal.reason)), { once: true });
+    const onAbort = () => (clearTimeout(timer), reject(signal.reason));
+    const timer = setTimeout(() => (signal?.removeEventListener('abort', onAbort), resolve()), ms * scale);
+    signal?.addEventListener('abort', onAbort, { once: true });
   });
 
 const nodes = [

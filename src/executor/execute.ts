@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { setMaxListeners } from 'node:events';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { AttemptEnv, Outcome } from './attempt.js';
 import { systemClock, type Clock } from './clock.js';
@@ -105,6 +106,8 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
 
   const stop = new AbortController();
   const force = new AbortController();
+  // Every running task may listen on the shared abort signal (it is each task's ctx.signal).
+  setMaxListeners(0, force.signal);
   const cleanups = linkCancellation(options, stop, force, clock, emit, elapsed);
   const env: AttemptEnv = {
     clock,

@@ -113,6 +113,22 @@ describe('cancellation', () => {
     expect(result).toMatchObject({ ok: true, status: 'ok', exitCode: 0 });
   });
 
+  it('many running tasks may listen on ctx.signal without a MaxListeners warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error): void => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const clock = new VirtualClock();
+      const world = new FakeWorld(clock);
+      const tasks = Array.from({ length: 20 }, (_, i) => fakeTask(world, { id: `t${i}` }));
+      await clock.run(execute({ tasks }, { clock }));
+      await new Promise((r) => setImmediate(r));
+    } finally {
+      process.off('warning', onWarning);
+    }
+    expect(warnings).not.toContain('MaxListenersExceededWarning');
+  });
+
   it('an already aborted signal runs nothing', async () => {
     const clock = new VirtualClock();
     const world = new FakeWorld(clock);
