@@ -56,6 +56,11 @@ export class SshHost implements Host {
     );
   }
 
+  /** Open (or reuse) the node's connection: verifies the host key and logs in, runs nothing. */
+  async connect(): Promise<void> {
+    await this.pool.client(this.endpoint);
+  }
+
   /** The node's clock relative to ours (see readRemoteClock). */
   async readClock(): Promise<ClockReading> {
     return this.pool.withSession(this.endpoint, 'clock reading', (client, started) => readRemoteClock(this.address, client, started), {
