@@ -24,6 +24,8 @@ interface Entry {
 
 export class ReadyQueue {
   private readonly lanes = new Map<string, HostLane>();
+  /** Lanes with at least one ready task: take() looks only at these (not every host). */
+  private readonly nonEmpty = new Set<HostLane>();
   private seq = 0;
   private starts = 0;
   private size = 0;
@@ -40,6 +42,7 @@ export class ReadyQueue {
   push(task: Task): void {
     const lane = this.lane(task);
     heapPush(lane.heap, { task, priority: this.priorityOf(task), seq: this.seq++ });
+    this.nonEmpty.add(lane);
     this.size++;
   }
 
@@ -47,12 +50,13 @@ export class ReadyQueue {
   take(): Task | undefined {
     if (this.size === 0) return undefined;
     let best: HostLane | undefined;
-    for (const lane of this.lanes.values()) {
-      if (lane.heap.length === 0 || (lane.limited && lane.running >= this.perHostLimit)) continue;
+    for (const lane of this.nonEmpty) {
+      if (lane.limited && lane.running >= this.perHostLimit) continue;
       if (best === undefined || better(lane, best)) best = lane;
     }
     if (!best) return undefined;
     const entry = heapPop(best.heap)!;
+    if (best.heap.length === 0) this.nonEmpty.delete(best);
     best.running++;
     best.lastStart = ++this.starts;
     this.size--;
