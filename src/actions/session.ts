@@ -1,6 +1,6 @@
 import type { IoHost } from '../cli/io.js';
 import type { ClusterModel } from '../model/cluster.js';
-import { acquireLocalLock, acquireRemoteLock, currentLockOwner, lockPathFor, resolveStateKey, StateStore, statePathFor, type ClusterState, type HeldLock } from '../state/index.js';
+import { acquireLocalLock, acquireRemoteLock, currentLockOwner, lockPathFor, resolveStateKey, StateReplica, StateStore, statePathFor, type ClusterState, type HeldLock } from '../state/index.js';
 import { openTransport, type NodeTransport } from '../transport/session.js';
 
 /**
@@ -22,6 +22,8 @@ export interface SessionOptions {
   forceUnlock?: boolean;
   /** Dry runs read the state and the nodes but take no remote lock. */
   readOnly?: boolean;
+  /** false: do not read the local state (it may be the broken thing being repaired). */
+  loadState?: boolean;
 }
 
 export async function openSession(model: ClusterModel, io: IoHost, opts: SessionOptions): Promise<Session> {
@@ -37,7 +39,7 @@ export async function openSession(model: ClusterModel, io: IoHost, opts: Session
       cleanups.push(() => local.release());
     }
     const store = new StateStore(statePath, await resolveStateKey(io.env, io.cwd));
-    const previous = await store.load();
+    const previous = opts.loadState === false ? undefined : await store.load();
     const transport = await openTransport(model, io.env);
     cleanups.push(() => transport.close());
     const lockNode = model.nodes.find((n) => n.roles.includes('etcd')) ?? model.nodes.find((n) => n.roles.includes('controlplane'));
@@ -50,4 +52,16 @@ export async function openSession(model: ClusterModel, io: IoHost, opts: Session
     await close();
     throw err;
   }
+}
+
+/** The nodes that keep a copy of the state: control plane and etcd (they outlive workers). */
+export function stateReplica(model: ClusterModel, transport: NodeTransport): StateReplica {
+  const keepers = model.nodes.filter((n) => n.roles.includes('controlplane') || n.roles.includes('etcd'));
+  return new StateReplica(keepers.map((n) => transport.host(n)));
+}
+
+/** After a successful change: copies on the nodes, so `drover util get-state` can rebuild a lost file. */
+export async function keepStateCopies(session: Session, text: string, io: IoHost): Promise<void> {
+  const result = await stateReplica(session.model, session.transport).push(text);
+  for (const f of result.failed) io.stderr.write(`warning: could not keep a copy of the state on ${f.address}: ${f.error}\n`);
 }

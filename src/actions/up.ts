@@ -8,7 +8,7 @@ import { Cancellation, execute, FileJournal, installSignalHandlers } from '../ex
 import { reconcilePki } from '../pki/index.js';
 import { planUp } from '../plan/up.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
-import { openSession } from './session.js';
+import { keepStateCopies, openSession } from './session.js';
 
 export interface UpOptions {
   config: string;
@@ -61,13 +61,14 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
     await renderer.close();
     if (io.debug) io.stderr.write(`debug: ssh connections opened: ${JSON.stringify(session.transport.pool.connectionsOpened())}\n`);
     if (result.ok && !dryRun) {
-      await session.store.save({
+      const { text } = await session.store.save({
         droverVersion: '0.1.0',
         appliedConfig: model,
         pki,
         etcd: plan.etcd,
         versions: { kubernetes: model.kubernetesVersion },
       });
+      await keepStateCopies(session, text, io);
     }
     return result.exitCode;
   } finally {

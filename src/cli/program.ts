@@ -127,7 +127,10 @@ export function buildProgram(version: string, run: ActionRunner): Command {
     .command('get-kubeconfig')
     .description('rebuild kube_config_<cluster>.yml from the cluster')
     .action(notYet('util get-kubeconfig'));
-  util.command('get-state').description('rebuild the local state from the copy kept in the cluster').action(notYet('util get-state'));
+  util
+    .command('get-state')
+    .description('rebuild the local state from the copy kept in the cluster')
+    .action(act(async () => (await import('../actions/util-get-state.js')).utilGetState));
 
   program
     .command('diagnose')
