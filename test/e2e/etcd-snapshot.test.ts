@@ -188,6 +188,15 @@ describeLab('drover etcd snapshot-save / -list / -restore on 3 lab nodes', { tim
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('no etcd node holds a snapshot named no-such-snapshot');
 
+    // A damaged archive (one byte more than its checksum says) is caught before etcd is touched.
+    await lab.exec(0, 'cd /opt/drover/etcd-snapshots && cp ten-thousand.tar.gz damaged.tar.gz && cp ten-thousand.tar.gz.sha256 damaged.tar.gz.sha256 && echo x >> damaged.tar.gz');
+    const damaged = await drover(['etcd', 'snapshot-restore', '--config', config, '--name', 'damaged', '--output', 'plain']);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr + damaged.stdout).toContain('does not match its recorded checksum');
+    expect(damaged.stderr).toContain('before any data was swapped');
+    expect(await readAll(client)).toEqual(changed);
+    await lab.exec(0, 'rm /opt/drover/etcd-snapshots/damaged.tar.gz /opt/drover/etcd-snapshots/damaged.tar.gz.sha256');
+
     const restore = await drover(['etcd', 'snapshot-restore', '--config', config, '--name', 'ten-thousand', '--output', 'json']);
     expect(restore.code, restore.stderr + restore.stdout.slice(-2000)).toBe(0);
     figures['restoreToHealthyMs'] = restore.ms;
