@@ -45,9 +45,11 @@ export async function runTask(task: Task, env: AttemptEnv): Promise<Outcome> {
       return changes ? { kind: 'done', ms: ms(), attempts: attempt, changes } : { kind: 'done', ms: ms(), attempts: attempt };
     } catch (err) {
       if (env.forceSignal.aborted) return { kind: 'abandoned', ms: ms(), attempts: attempt };
-      if (!shouldRetry(env.policy, err, attempt) || env.stopSignal.aborted) {
+      if (!shouldRetry(env.policy, err, attempt)) {
         return { kind: 'failed', ms: ms(), attempts: attempt, error: err, info: errorInfo(err, isTransient(err)) };
       }
+      // Stopping: a retryable failure is not the task's fault; leave it for --resume.
+      if (env.stopSignal.aborted) return { kind: 'interrupted', ms: ms(), attempts: attempt };
       const delayMs = backoffDelayMs(env.policy, attempt, env.random);
       env.emit({ type: 'task-retry', t: env.elapsed(), ...taskRef(task), attempt, delayMs, error: errorInfo(err, true) });
       try {

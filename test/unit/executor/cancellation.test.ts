@@ -102,6 +102,18 @@ describe('cancellation', () => {
     expect(result).toMatchObject({ status: 'interrupted', exitCode: 130, failed: [] });
   });
 
+  it('a transient failure after the stop is an interruption, not a failure', async () => {
+    const clock = new VirtualClock();
+    const world = new FakeWorld(clock);
+    const cancel = new Cancellation();
+    const flaky = fakeTask(world, { id: 'flaky', ms: 20, failWith: [Object.assign(new Error('reset'), { code: 'ECONNRESET' })] });
+    const result = await clock.run(
+      execute({ tasks: [flaky] }, { clock, signal: cancel.signal, onEvent: (e) => void (e.type === 'task-start' && cancel.request()) }),
+    );
+    expect(world.runCalls.get('flaky')).toBe(1);
+    expect(result).toMatchObject({ status: 'interrupted', exitCode: 130, failed: [], totals: { failed: 0, notRun: 1 } });
+  });
+
   it('a stop after the last task started interrupts nothing: the run is ok', async () => {
     const clock = new VirtualClock();
     const world = new FakeWorld(clock);
