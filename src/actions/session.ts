@@ -28,7 +28,7 @@ export interface SessionOptions {
 
 export async function openSession(model: ClusterModel, io: IoHost, opts: SessionOptions): Promise<Session> {
   const statePath = statePathFor(model.configPath);
-  const owner = currentLockOwner(`drover ${opts.command}`);
+  const owner = currentLockOwner(opts.command);
   const cleanups: (() => Promise<void>)[] = [];
   const close = async () => {
     for (const release of cleanups.reverse()) await release().catch(() => undefined);

@@ -8,7 +8,15 @@ import { Cancellation, execute, FileJournal, installSignalHandlers } from '../ex
 import { reconcilePki } from '../pki/index.js';
 import { planUp } from '../plan/up.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
+import type { StateContent } from '../state/index.js';
 import { keepStateCopies, openSession } from './session.js';
+
+const DROVER_VERSION = '0.1.0';
+
+function sameState(previous: StateContent, next: StateContent): boolean {
+  const pick = (s: StateContent) => JSON.stringify([s.appliedConfig, s.pki, s.etcd, s.versions]);
+  return pick(previous) === pick(next);
+}
 
 export interface UpOptions {
   config: string;
@@ -61,14 +69,12 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
     await renderer.close();
     if (io.debug) io.stderr.write(`debug: ssh connections opened: ${JSON.stringify(session.transport.pool.connectionsOpened())}\n`);
     if (result.ok && !dryRun) {
-      const { text } = await session.store.save({
-        droverVersion: '0.1.0',
-        appliedConfig: model,
-        pki,
-        etcd: plan.etcd,
-        versions: { kubernetes: model.kubernetesVersion },
-      });
-      await keepStateCopies(session, text, io);
+      const content = { droverVersion: DROVER_VERSION, appliedConfig: model, pki, etcd: plan.etcd, versions: { kubernetes: model.kubernetesVersion } };
+      // A run that changed nothing leaves the state, and its copies on the nodes, as they were.
+      if (!previous || !sameState(previous, content)) {
+        const { text } = await session.store.save(content);
+        await keepStateCopies(session, text, io);
+      }
     }
     return result.exitCode;
   } finally {

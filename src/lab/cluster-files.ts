@@ -28,7 +28,7 @@ export async function ensureClientKey(dir: string, labName: string): Promise<str
   return (await readFile(files.publicKey, 'utf8')).trim();
 }
 
-export function clusterYml(state: LabState): string {
+export function clusterYml(state: LabState, extra: Record<string, unknown> = {}): string {
   const files = labDirFiles(state.dir);
   const doc = {
     cluster_name: state.name,
@@ -42,10 +42,12 @@ export function clusterYml(state: LabState): string {
       role: n.roles,
       ssh_key_path: files.key,
     })),
+    ...extra,
   };
   const header = [
     `# Lab "${state.name}" written by \`drover lab up\`: ${state.nodes.length} node(s) on ${state.network.subnet}.`,
     `# \`drover lab down --name ${state.name}\` stops the nodes and removes this file.`,
+    ...('private_registries' in extra ? [`# The lab registry's password: export DROVER_LAB_REGISTRY_PASSWORD=$(cat ${state.dir}/registry-password)`] : []),
     '',
   ].join('\n');
   return header + yaml.dump(doc, { lineWidth: 120, flowLevel: 3 });
@@ -55,10 +57,10 @@ export function knownHosts(entries: { address: string; publicKey: string }[]): s
   return entries.map((e) => `${e.address} ${e.publicKey}\n`).join('');
 }
 
-export async function writeClusterFiles(state: LabState, hostKeys: { address: string; publicKey: string }[]): Promise<void> {
+export async function writeClusterFiles(state: LabState, hostKeys: { address: string; publicKey: string }[], extra: Record<string, unknown> = {}): Promise<void> {
   const files = labDirFiles(state.dir);
   await writeFile(files.knownHosts, knownHosts(hostKeys), { mode: 0o644 });
-  await writeFile(files.clusterYml, clusterYml(state), { mode: 0o644 });
+  await writeFile(files.clusterYml, clusterYml(state, extra), { mode: 0o644 });
 }
 
 /** Remove only what `lab up` wrote, then DIR itself if that left it empty. */

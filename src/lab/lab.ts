@@ -13,6 +13,8 @@ import { hostPublicKey, writeCgroupFiles, writeNodeFiles } from './node-files.js
 import { isHealthy, launchNode, nodeHealth, stopNode, waitNodeReady, type NodeHealth } from './node.js';
 import { isRunning } from './proc.js';
 import { ensureClientKey, removeClusterFiles, writeClusterFiles } from './cluster-files.js';
+import { ensureLabImages, labRegistryClusterFields } from './lab-images.js';
+import { stopLabRegistry } from './registry.js';
 
 export interface LabUpRequest {
   name: string;
@@ -82,7 +84,9 @@ export async function labUp(req: LabUpRequest): Promise<LabUpResult> {
       }),
     );
     const hostKeys = await Promise.all(state.nodes.map(async (n) => ({ address: n.address, publicKey: await hostPublicKey(n.nodeDir) })));
-    await writeClusterFiles(state, hostKeys);
+    // The registry and its images: the cluster.yml written next points the nodes at them.
+    const images = await ensureLabImages(state, req.env);
+    await writeClusterFiles(state, hostKeys, labRegistryClusterFields(images));
     const outcome: LabUpOutcome = !previous ? 'created' : started.length > 0 ? 'repaired' : 'running';
     return { state, outcome, started };
   });
@@ -97,6 +101,7 @@ export async function labDown(rawName: string): Promise<LabState | undefined> {
     const state = await readLabState(paths.stateFile);
     if (!state) return undefined;
     await Promise.all(state.nodes.map((node) => stopNode(node)));
+    await stopLabRegistry(state);
     await removeForwardRules(state.forwardRules);
     await removeBridge(state.network);
     await assertNoMountsUnder(paths.stateDir);

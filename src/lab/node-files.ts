@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { LabNetwork, LabNodeSpec } from './layout.js';
 import type { CgroupMount } from './cgroups.js';
 import { PRIVATE_DIRS } from './scripts.js';
+import { labRegistryEndpoint } from './registry-config.js';
 import { run } from './run.js';
 
 /** Everything a node's PID 1 reads from its node directory, written before it starts. */
@@ -41,7 +42,7 @@ export async function writeNodeFiles(input: NodeFilesInput): Promise<void> {
   // Nothing answers DNS on the bridge address: lookups fail fast instead of leaving the machine.
   await write('resolv.conf', `nameserver ${network.bridgeAddress}\n`);
   await write('sshd_config', sshdConfig(node, nodeDir, input.authorizedKeysFile));
-  await writeFile(join(nodeDir, 'root', 'etc', 'docker', 'daemon.json'), JSON.stringify(daemonConfig(input.runcWrapper), null, 2) + '\n');
+  await writeFile(join(nodeDir, 'root', 'etc', 'docker', 'daemon.json'), JSON.stringify(daemonConfig(input.runcWrapper, labRegistryEndpoint({ network }).host), null, 2) + '\n');
   await ensureHostKey(nodeDir, node.hostname);
 }
 
@@ -89,8 +90,10 @@ function sshdConfig(node: LabNodeSpec, nodeDir: string, authorizedKeysFile: stri
   ].join('\n');
 }
 
-function daemonConfig(runcWrapper: string): Record<string, unknown> {
+function daemonConfig(runcWrapper: string, registryHost: string): Record<string, unknown> {
   return {
+    // The lab registry speaks plain HTTP on the lab bridge (src/lab/registry.ts).
+    'insecure-registries': [registryHost],
     'data-root': '/var/lib/docker',
     'exec-root': '/run/docker',
     pidfile: '/run/docker.pid',

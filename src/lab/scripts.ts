@@ -118,7 +118,9 @@ export const PRIVATE_DIRS = [
   '/var/lib/etcd',
   '/var/log',
   '/opt/drover',
+  '/var/lib/drover',
   '/etc/docker',
-  // root's docker CLI config (registry logins) is per machine too.
-  '/root/.docker',
+  // root's home is per machine: its docker CLI config (registry logins), and no shell start-up
+  // files of this host (a slow ~/.bashrc would run on every SSH command).
+  '/root',
 ] as const;
