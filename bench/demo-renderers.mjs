@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Shows the executor's renderers on a small fake cluster graph (nothing touches a machine).
-//   node bench/demo-renderers.mjs [tty|plain|json] [--dry-run] [--fail] [--fast]
+//   node bench/demo-renderers.mjs [tty|plain|json] [--dry-run] [--fail] [--fast] [--journal FILE [--resume]]
+// With --journal, interrupt a run (Ctrl-C) and run it again with --resume to see it continue.
 // Needs `npm run build` first (runs against dist/). Ctrl-C once: graceful stop; twice: abort.
-import { Cancellation, TransientError, execute, installSignalHandlers } from '../dist/executor/index.js';
+import { Cancellation, FileJournal, TransientError, execute, installSignalHandlers } from '../dist/executor/index.js';
 import { createRenderer } from '../dist/cli/render/index.js';
 
 const args = process.argv.slice(2);
@@ -10,6 +11,8 @@ const output = args.find((a) => ['tty', 'plain', 'json'].includes(a)) ?? (proces
 const dryRun = args.includes('--dry-run');
 const fail = args.includes('--fail');
 const scale = args.includes('--fast') ? 0.05 : 1;
+const journalPath = args.includes('--journal') ? args[args.indexOf('--journal') + 1] : undefined;
+const resume = args.includes('--resume');
 const sleep = (ms, signal) =>
   new Promise((resolve, reject) => {
     const onAbort = () => (clearTimeout(timer), reject(signal.reason));
@@ -83,6 +86,8 @@ const result = await execute(
   { tasks },
   {
     dryRun,
+    resume,
+    ...(journalPath ? { journal: new FileJournal(journalPath), identity: 'demo cluster' } : {}),
     concurrency: 6,
     perHostConcurrency: 2,
     signal: cancellation.signal,
