@@ -1,18 +1,24 @@
 #!/usr/bin/env node
-// `drover etcd snapshot-save` and `snapshot-restore` on a running 3-node etcd cluster: wall time
-// of each command, and for restore the time from the run's start until every member is healthy
-// again (downtime starts at the first `stop`). Uses the compiled CLI.
-// Usage: node bench/etcd-snapshot.mjs --config DIR/cluster.yml   (a cluster `drover up` built;
-// pass DROVER_STATE_KEY / DROVER_LAB_REGISTRY_PASSWORD as that cluster needs). Prints one JSON object.
-import { spawnSync } from 'node:child_process';
+// `drover etcd snapshot-save` and `snapshot-restore` on a 3-node etcd cluster: wall time of each
+// command, and for restore the time from the run's start until every member is healthy again
+// (etcd is down from the first `stop` to then). Uses the compiled CLI. Prints one JSON object.
+// Without arguments it brings up its own lab (root, lab packages) and takes it down after;
+// `--config DIR/cluster.yml` uses a cluster `drover up` already built instead.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../bin/drover', import.meta.url));
 const i = process.argv.indexOf('--config');
-const config = i > 0 ? process.argv[i + 1] : process.env.CONFIG;
-if (!config) {
-  console.error('usage: node bench/etcd-snapshot.mjs --config path/to/cluster.yml');
-  process.exit(2);
+const labName = 'bench-snapshot';
+const ownLab = i < 0;
+let config = ownLab ? undefined : process.argv[i + 1];
+if (ownLab) {
+  const labDir = execFileSync(process.execPath, [bin, 'lab', 'up', '--nodes', '3', '--name', labName], { encoding: 'utf8' }).trim().split('\n').at(-1);
+  config = join(labDir, 'cluster.yml');
+  const pw = join(labDir, 'registry-password');
+  if (existsSync(pw)) process.env.DROVER_LAB_REGISTRY_PASSWORD = readFileSync(pw, 'utf8').trim();
 }
 
 function run(args) {
@@ -28,8 +34,18 @@ function run(args) {
 }
 
 const name = `bench-${Date.now()}`;
-const save = run(['etcd', 'snapshot-save', '--name', name]);
-const restore = run(['etcd', 'snapshot-restore', '--name', name]);
+let save;
+let restore;
+try {
+  if (ownLab) run(['up']);
+  save = run(['etcd', 'snapshot-save', '--name', name]);
+  restore = run(['etcd', 'snapshot-restore', '--name', name]);
+} finally {
+  if (ownLab && !process.env.KEEP_LAB) {
+    spawnSync(process.execPath, [bin, 'lab', 'down', '--name', labName]);
+    for (const suffix of ['', '.bak', '.journal', '.lock']) rmSync(config.replace(/\.yml$/, '.droverstate') + suffix, { force: true, recursive: true });
+  }
+}
 const healthyAt = restore.at('etcd-restore/healthy');
 const stopAt = restore.firstStart('etcd-restore/stop@');
 console.log(
@@ -38,6 +54,6 @@ console.log(
     nodes: save.events.filter((e) => e.type === 'task-done').length,
     save: { wall_ms: save.wallMs, run_ms: save.runMs },
     restore: { wall_ms: restore.wallMs, run_ms: restore.runMs, run_start_to_healthy_ms: healthyAt, etcd_down_ms: healthyAt !== undefined ? Math.round(healthyAt - stopAt) : null },
-    note: `snapshot ${name} is left on the nodes`,
+    ...(ownLab ? {} : { note: `snapshot ${name} is left on the nodes` }),
   }),
 );
