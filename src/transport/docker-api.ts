@@ -197,13 +197,16 @@ async function ignoreStatus<T>(p: Promise<T>, status: number): Promise<void> {
   }
 }
 
+const PERMANENT_DAEMON_ERROR = /unauthorized|authentication required|no basic auth credentials|access.*denied|manifest unknown|not found|no such image/i;
+
 function toDockerError(host: string, what: string, err: unknown): DockerError {
   if (err instanceof DockerError) return err;
   const e = err as DockerodeError;
   const status = e.statusCode;
   const detail = e.json?.message ?? e.message;
   // No status means the stream broke (daemon restarting, channel closed): worth another try.
-  const transient = status === undefined ? true : status >= 500;
+  // dockerd answers 500 for registry refusals too; those do not heal by retrying.
+  const transient = status === undefined ? true : status >= 500 && !PERMANENT_DAEMON_ERROR.test(detail);
   return new DockerError(host, `docker ${what}: ${detail}`, { ...(status === undefined ? {} : { statusCode: status }), transient, cause: err });
 }
 

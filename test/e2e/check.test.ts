@@ -18,8 +18,14 @@ interface CheckEvent {
   detail?: string;
 }
 
-async function drover(args: string[]) {
-  const r = await execa(DROVER, args, { reject: false, env: { CI: '1' } });
+/** A lab cluster.yml may read its registry password from the environment. */
+function registryEnv(dir: string): Record<string, string> {
+  const file = join(dir, 'registry-password');
+  return existsSync(file) ? { DROVER_LAB_REGISTRY_PASSWORD: readFileSync(file, 'utf8').trim() } : {};
+}
+
+async function drover(args: string[], extraEnv: Record<string, string> = {}) {
+  const r = await execa(DROVER, args, { reject: false, env: { CI: '1', ...extraEnv } });
   const events = r.stdout
     .split('\n')
     .filter((l) => l.startsWith('{'))
@@ -50,7 +56,7 @@ describeLab('drover check and drover hosts trust on lab nodes', { timeout: 120_0
   });
 
   it('passes on fresh lab nodes, every check on every node', async () => {
-    const r = await drover(['check', '--config', lab.clusterYmlPath, '--output', 'json']);
+    const r = await drover(['check', '--config', lab.clusterYmlPath, '--output', 'json'], registryEnv(lab.dir));
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
     const checks = r.events.filter((e) => e.type === 'check');
@@ -69,14 +75,14 @@ describeLab('drover check and drover hosts trust on lab nodes', { timeout: 120_0
     const pid = started.stdout.trim();
     try {
       await expect.poll(async () => (await lab.exec(0, 'cat /proc/net/tcp /proc/net/tcp6')).stdout).toMatch(/:094B 0+:0000 0A/);
-      const r = await drover(['check', '--config', lab.clusterYmlPath, '--output', 'json']);
+      const r = await drover(['check', '--config', lab.clusterYmlPath, '--output', 'json'], registryEnv(lab.dir));
       expect(r.code).toBe(1);
       const ports = r.events.filter((e) => e.type === 'check' && e.check === 'ports');
       const bad = ports.find((e) => e.node === lab.nodes[0]!.address);
       expect(bad?.status).toBe('fail');
       expect(bad?.detail).toContain('2379/tcp');
       expect(ports.find((e) => e.node === lab.nodes[1]!.address)?.status).toBe('ok');
-      const plain = await drover(['check', '--config', lab.clusterYmlPath, '--output', 'plain']);
+      const plain = await drover(['check', '--config', lab.clusterYmlPath, '--output', 'plain'], registryEnv(lab.dir));
       expect(plain.code).toBe(1);
       expect(plain.stdout).toMatch(/FAIL ports +in use: 2379\/tcp \(etcd client\)/);
     } finally {
@@ -87,16 +93,16 @@ describeLab('drover check and drover hosts trust on lab nodes', { timeout: 120_0
   it('refuses unknown host keys with exit 4; hosts trust --yes adds them and check then passes', async () => {
     const knownHosts = join(scratch, 'trust_known_hosts');
     const config = configWithKnownHosts(lab, scratch, 'trust', knownHosts);
-    const refused = await drover(['check', '--config', config]);
+    const refused = await drover(['check', '--config', config], registryEnv(lab.dir));
     expect(refused.code).toBe(4);
     expect(refused.stdout).toContain('is not known');
     expect(refused.stderr).toContain(`drover hosts trust --config ${config}`);
 
-    const noTty = await drover(['hosts', 'trust', '--config', config]);
+    const noTty = await drover(['hosts', 'trust', '--config', config], registryEnv(lab.dir));
     expect(noTty.code).toBe(2);
     expect(noTty.stderr).toContain('--yes');
 
-    const trusted = await drover(['hosts', 'trust', '--config', config, '--yes']);
+    const trusted = await drover(['hosts', 'trust', '--config', config, '--yes'], registryEnv(lab.dir));
     expect(trusted.code).toBe(0);
     const lines = readFileSync(knownHosts, 'utf8').trim().split('\n');
     expect(lines).toHaveLength(lab.nodes.length);
@@ -104,8 +110,8 @@ describeLab('drover check and drover hosts trust on lab nodes', { timeout: 120_0
     const labKeys = readFileSync(lab.knownHostsPath, 'utf8').trim().split('\n').map((l) => l.split(' ').slice(1, 3).join(' '));
     for (const l of lines) expect(labKeys).toContain(l.split(' ').slice(1, 3).join(' '));
     expect(execFileSync('stat', ['-c', '%a', knownHosts], { encoding: 'utf8' }).trim()).toBe('600');
-    expect((await drover(['check', '--config', config])).code).toBe(0);
-    const again = await drover(['hosts', 'trust', '--config', config]);
+    expect((await drover(['check', '--config', config], registryEnv(lab.dir))).code).toBe(0);
+    const again = await drover(['hosts', 'trust', '--config', config], registryEnv(lab.dir));
     expect(again.code).toBe(0);
     expect(again.stdout).toContain('already in');
   });
@@ -118,10 +124,10 @@ describeLab('drover check and drover hosts trust on lab nodes', { timeout: 120_0
     const content = lab.nodes.map((n) => `${n.address} ${otherPub}`).join('\n') + '\n';
     writeFileSync(knownHosts, content, { mode: 0o600 });
     const config = configWithKnownHosts(lab, scratch, 'wrong', knownHosts);
-    const r = await drover(['check', '--config', config, '--output', 'json']);
+    const r = await drover(['check', '--config', config, '--output', 'json'], registryEnv(lab.dir));
     expect(r.code).toBe(4);
     expect(r.events.filter((e) => e.check === 'ssh').every((e) => e.status === 'fail' && /MISMATCH/.test(e.detail ?? ''))).toBe(true);
-    const t = await drover(['hosts', 'trust', '--config', config, '--yes']);
+    const t = await drover(['hosts', 'trust', '--config', config, '--yes'], registryEnv(lab.dir));
     expect(t.code).toBe(4);
     expect(readFileSync(knownHosts, 'utf8')).toBe(content);
   });

@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process';
-import { createReadStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { Readable } from 'node:stream';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it, onTestFinished } from 'vitest';
 import { loadClusterModel } from '../../src/config/index.js';
@@ -10,6 +12,12 @@ import { isTransient } from '../../src/transport/errors.js';
 import { openTransport, type NodeTransport } from '../../src/transport/session.js';
 import { describeLab, startLab, type LabHandle } from './lab-fixture.js';
 
+/** A lab cluster.yml may read its registry password from the environment. */
+function labEnv(lab: LabHandle): Record<string, string | undefined> {
+  const file = join(lab.dir, 'registry-password');
+  return existsSync(file) ? { ...process.env, DROVER_LAB_REGISTRY_PASSWORD: readFileSync(file, 'utf8').trim() } : { ...process.env };
+}
+
 describeLab('Docker over SSH on lab nodes', { timeout: 120_000 }, () => {
   let lab: LabHandle;
   let model: ClusterModel;
@@ -17,12 +25,23 @@ describeLab('Docker over SSH on lab nodes', { timeout: 120_000 }, () => {
 
   beforeAll(async () => {
     lab = await startLab({ name: 'e2e-transport', nodes: 2 });
-    ({ model } = await loadClusterModel(lab.clusterYmlPath, {}));
+    ({ model } = await loadClusterModel(lab.clusterYmlPath, labEnv(lab)));
     t = await openTransport(model, {});
-    const tarball = await busyboxRootfsTarball(process.env);
-    const imported = await lab.exec(0, importImageCommand(tarball));
-    expect(imported.code).toBe(0);
+    await importBusybox(0);
   });
+
+  // Files reach nodes through the transport itself, so the tests hold whatever the lab keeps
+  // private (a node may not see the host's /root).
+  const NODE_DIR = '/var/tmp/drover-e2e';
+  async function importBusybox(i: number): Promise<void> {
+    const host = t.host(node(i));
+    await host.mkdir(NODE_DIR);
+    await host.putFile(`${NODE_DIR}/rootfs.tar`, readFileSync(await busyboxRootfsTarball(process.env)));
+    const imported = await host.exec(importImageCommand(`${NODE_DIR}/rootfs.tar`));
+    expect(imported.stderr).toBe('');
+    expect(imported.code).toBe(0);
+    await host.remove(`${NODE_DIR}/rootfs.tar`);
+  }
   afterAll(async () => {
     await t?.close();
     await lab?.stop();
@@ -65,13 +84,15 @@ describeLab('Docker over SSH on lab nodes', { timeout: 120_000 }, () => {
   });
 
   it('loads an image from a tar stream into another node', async () => {
-    const tar = join(lab.dir, 'busybox-image.tar');
-    expect((await lab.exec(0, `docker save ${LAB_BUSYBOX_IMAGE} > ${tar}`)).code).toBe(0);
-    onTestFinished(() => rmSync(tar, { force: true }));
+    const tar = `${NODE_DIR}/busybox-image.tar`;
+    const from = t.host(node(0));
+    expect((await from.exec(`docker save ${LAB_BUSYBOX_IMAGE} > ${tar}`)).code).toBe(0);
+    const saved = await from.getFile(tar);
+    await from.remove(tar);
     const docker = t.docker(node(1));
     await lab.exec(1, `docker rmi -f ${LAB_BUSYBOX_IMAGE} >/dev/null 2>&1; true`);
     expect(await docker.imageExists(LAB_BUSYBOX_IMAGE)).toBe(false);
-    await docker.loadImage(createReadStream(tar));
+    await docker.loadImage(Readable.from([saved]));
     expect(await docker.imageExists(LAB_BUSYBOX_IMAGE)).toBe(true);
   });
 
@@ -99,20 +120,22 @@ describeLab('Docker over SSH on lab nodes', { timeout: 120_000 }, () => {
 
   it('falls back to docker system dial-stdio when sshd refuses stream-local forwarding', async () => {
     const address = node(0).address;
-    const dir = join(lab.dir, 'sshd-noforward');
-    rmSync(dir, { recursive: true, force: true }); // host keys from an earlier lab must not be reused
-    mkdirSync(dir, { recursive: true });
-    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(dir, 'host_key')]);
-    writeFileSync(join(dir, 'authorized_keys'), readFileSync(lab.keyPath + '.pub'));
-    writeFileSync(
-      join(dir, 'sshd_config'),
-      [`ListenAddress ${address}:2222`, `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd.pid`, `AuthorizedKeysFile ${dir}/authorized_keys`,
-        'StrictModes no', 'UsePAM no', 'PasswordAuthentication no', 'AllowStreamLocalForwarding no', 'LogLevel ERROR'].join('\n') + '\n',
-    );
-    expect((await lab.exec(0, `/usr/sbin/sshd -f ${dir}/sshd_config`)).code).toBe(0);
+    const host = t.host(node(0));
+    const local = mkdtempSync(join(tmpdir(), 'drover-e2e-sshd-'));
+    onTestFinished(() => rmSync(local, { recursive: true, force: true }));
+    execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', join(local, 'host_key')]);
+    const dir = `${NODE_DIR}/sshd-noforward`;
+    await host.mkdir(dir, { mode: 0o700 });
+    await host.putFile(`${dir}/host_key`, readFileSync(join(local, 'host_key')), { mode: 0o600 });
+    await host.putFile(`${dir}/authorized_keys`, readFileSync(lab.keyPath + '.pub'));
+    const config = [`ListenAddress ${address}:2222`, `HostKey ${dir}/host_key`, `PidFile ${dir}/sshd.pid`, `AuthorizedKeysFile ${dir}/authorized_keys`,
+      'StrictModes no', 'UsePAM no', 'PasswordAuthentication no', 'AllowStreamLocalForwarding no', 'LogLevel ERROR'];
+    await host.putFile(`${dir}/sshd_config`, config.join('\n') + '\n');
+    const started = await host.exec(`/usr/sbin/sshd -f ${dir}/sshd_config`);
+    expect(started.stderr).toBe('');
     try {
-      const hostKey = readFileSync(join(dir, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
-      const knownHosts = join(dir, 'known_hosts');
+      const hostKey = readFileSync(join(local, 'host_key.pub'), 'utf8').split(' ').slice(0, 2).join(' ');
+      const knownHosts = join(local, 'known_hosts');
       writeFileSync(knownHosts, `[${address}]:2222 ${hostKey}\n`);
       await using t2 = await openTransport({ ...model, knownHostsPath: knownHosts }, {});
       const docker = t2.docker({ ...node(0), port: 2222 }) as SshDocker;
@@ -128,7 +151,41 @@ describeLab('Docker over SSH on lab nodes', { timeout: 120_000 }, () => {
       await docker.removeContainer(name);
       expect(t2.pool.connectionsOpened()).toEqual({ [`${address}:2222`]: 1 });
     } finally {
-      await lab.exec(0, `kill $(cat ${dir}/sshd.pid)`);
+      await host.exec(`kill $(cat ${dir}/sshd.pid); rm -rf ${dir}`);
     }
+  });
+
+  it('pulls from a private registry only with the right credentials (sent as a header, never argv)', async () => {
+    const host = t.host(node(1));
+    const dir = `${NODE_DIR}/registry`;
+    await host.mkdir(`${dir}/data`);
+    await host.putFile(`${dir}/htpasswd`, execFileSync('htpasswd', ['-Bbn', 'drover', 's3cret pass'], { encoding: 'utf8' }));
+    await host.putFile(
+      `${dir}/config.yml`,
+      `version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: ${dir}/data\nhttp:\n  addr: 127.0.0.1:5000\nauth:\n  htpasswd:\n    realm: drover\n    path: ${dir}/htpasswd\n`,
+    );
+    // Registry inside node 1 on its loopback: dockerd treats 127.0.0.0/8 registries as insecure.
+    const started = await host.exec(`setsid docker-registry serve ${dir}/config.yml </dev/null >${dir}/log 2>&1 & echo $!`);
+    onTestFinished(async () => {
+      await host.exec(`kill ${started.stdout.trim()}; rm -rf ${dir}`);
+    });
+    const ref = '127.0.0.1:5000/drover/busybox:e2e';
+    await expect.poll(async () => (await lab.exec(1, "grep -q ':1388 00000000:0000 0A' /proc/net/tcp && echo up")).stdout, { timeout: 15_000 }).toBe('up');
+    if (!(await t.docker(node(1)).imageExists(LAB_BUSYBOX_IMAGE))) await importBusybox(1);
+    const push = await host.exec(
+      `docker tag ${LAB_BUSYBOX_IMAGE} ${ref} && docker login -u drover --password-stdin 127.0.0.1:5000 >/dev/null && docker push ${ref} >/dev/null && docker logout 127.0.0.1:5000 >/dev/null && docker rmi ${ref} >/dev/null`,
+      { stdin: 's3cret pass\n' },
+    );
+    expect(push.stderr).not.toMatch(/error|denied/i);
+    expect(push.code).toBe(0);
+    const docker = t.docker(node(1));
+    expect(await docker.imageExists(ref)).toBe(false);
+    const anonymous = await docker.pullImage(ref).catch((e: unknown) => e);
+    expect(anonymous).toBeInstanceOf(Error);
+    expect(isTransient(anonymous)).toBe(false);
+    const wrong = await docker.pullImage(ref, { serveraddress: '127.0.0.1:5000', username: 'drover', password: 'nope' }).catch((e: unknown) => e);
+    expect(wrong).toBeInstanceOf(Error);
+    await docker.pullImage(ref, { serveraddress: '127.0.0.1:5000', username: 'drover', password: 's3cret pass' });
+    expect(await docker.imageExists(ref)).toBe(true);
   });
 });
