@@ -107,16 +107,18 @@ rm -rf "$w"; test -d ${q(target)}/member`;
     await this.transport.docker(node).stopContainer('etcd', { timeoutSeconds: 2 });
   }
 
-  async dataSwap(node: ClusterNode, image: string, tag: string): Promise<void> {
-    // Repeatable: once the restored data is in, running it again changes nothing.
-    const script = `set -e; cd ${DATA}
+  async dataSwap(node: ClusterNode, _image: string, tag: string): Promise<void> {
+    // On the node itself (one command on the pooled SSH connection): this runs while etcd is down,
+    // and a one-off container would cost seconds there. Repeatable: once the restored data is in,
+    // running it again changes nothing.
+    const script = `set -e; cd ${ETCD_DATA_DIR}
 if [ -d .restoring-${tag}/member ]; then
   mkdir -p .before-restore-${tag}
   if [ -e member ]; then mv member .before-restore-${tag}/member; fi
   mv .restoring-${tag}/member member; rmdir .restoring-${tag}
 fi
 test -d member`;
-    checkResult(await runOneOff(this.transport.docker(node), image, script, [`${ETCD_DATA_DIR}:${DATA}`]), node.address, 'swapping in the restored etcd data');
+    checkResult(await this.transport.host(node).exec(`sh -c ${q(script)}`, { sudo: true }), node.address, 'swapping in the restored etcd data');
   }
 
   async restoreCleanup(node: ClusterNode, image: string, tag: string): Promise<void> {
