@@ -19,7 +19,9 @@ export async function acquireLocalLock(lockPath: string, owner: LockOwner, opts:
   try {
     if (await tryLink(tmp, lockPath)) return heldLocal(lockPath, owner);
     const holder = await readHolder(lockPath);
-    if (opts.forceUnlock) {
+    // A holder on this machine whose process is gone (kill -9, a crash) cannot come back for
+    // it: take it over, so `--resume` after a kill just works. Elsewhere only --force-unlock can.
+    if (opts.forceUnlock || (holder && isStale(holder) && (await readHolder(lockPath))?.runId === holder.runId)) {
       await rm(lockPath, { force: true });
       if (await tryLink(tmp, lockPath)) return heldLocal(lockPath, owner);
       throw lockHeld(lockPath, await readHolder(lockPath));

@@ -3,7 +3,7 @@ import { DroverError } from '../errors.js';
 import type { Host } from '../transport/host.js';
 import { shellQuote } from '../transport/shell.js';
 import { lockHeld, type HeldLock } from './local-lock.js';
-import { parseLockOwner, type LockOwner } from './lock-owner.js';
+import { isStale, parseLockOwner, type LockOwner } from './lock-owner.js';
 import { REMOTE_LOCK_DIR } from './paths.js';
 
 
@@ -34,7 +34,8 @@ export async function acquireRemoteLock(
   let acquired = await tryMkdir();
   if (!acquired) {
     const holder = await readHolder();
-    if (!opts.forceUnlock) throw lockHeld(`${host.address}:${dir}`, holder);
+    // As for the local lock: a dead holder on this machine is taken over without --force-unlock.
+    if (!opts.forceUnlock && !(holder && isStale(holder))) throw lockHeld(`${host.address}:${dir}`, holder);
     await host.remove(dir, { recursive: true });
     acquired = await tryMkdir();
     if (!acquired) throw lockHeld(`${host.address}:${dir}`, await readHolder());

@@ -54,14 +54,20 @@ describe('local lock', () => {
     await (await acquireLocalLock(lockPath, currentLockOwner('up'))).release();
   });
 
-  it('detects a lock left by a dead process and takes it over only with --force-unlock', async () => {
+  it('takes over a lock left by a dead process of this machine (kill -9), so --resume just works', async () => {
     const dead: LockOwner = { ...currentLockOwner('up'), pid: await deadPid() };
     await writeFile(lockPath, JSON.stringify(dead));
-    const err = await heldError(acquireLocalLock(lockPath, currentLockOwner('up')));
-    expect(err.message).toMatch(/no longer running/);
-    expect(err.hint).toMatch(/--force-unlock/);
+    const taken = await acquireLocalLock(lockPath, currentLockOwner('up'));
+    expect(JSON.parse(await readFile(lockPath, 'utf8')).runId).toBe(taken.owner.runId);
+    await taken.release();
+  });
+
+  it('takes over a live holder\'s lock only with --force-unlock', async () => {
+    const holder = await acquireLocalLock(lockPath, currentLockOwner('up'));
+    await heldError(acquireLocalLock(lockPath, currentLockOwner('up')));
     const taken = await acquireLocalLock(lockPath, currentLockOwner('up'), { forceUnlock: true });
     expect(JSON.parse(await readFile(lockPath, 'utf8')).runId).toBe(taken.owner.runId);
+    await holder.release();
     await taken.release();
   });
 

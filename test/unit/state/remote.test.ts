@@ -49,12 +49,21 @@ describe('remote lock on the first control-plane node', () => {
     await taken.release();
   });
 
-  it('calls a lock from a dead process of this machine stale', async () => {
+  it('takes over a lock whose holder was a process of this machine that is gone (kill -9)', async () => {
     const host = new MemoryHost('10.250.0.11');
     await host.mkdir(REMOTE_LOCK_DIR);
     await host.putFile(`${REMOTE_LOCK_DIR}/owner.json`, JSON.stringify({ ...currentLockOwner('up'), host: hostname(), pid: 2 ** 22 + 12345 }));
+    const lock = await acquireRemoteLock(host, currentLockOwner('up'));
+    expect(JSON.parse(host.files.get(`${REMOTE_LOCK_DIR}/owner.json`)!.content.toString()).runId).toBe(lock.owner.runId);
+    await lock.release();
+  });
+
+  it('does not take over a lock held from another machine without --force-unlock', async () => {
+    const host = new MemoryHost('10.250.0.11');
+    await host.mkdir(REMOTE_LOCK_DIR);
+    await host.putFile(`${REMOTE_LOCK_DIR}/owner.json`, JSON.stringify({ ...currentLockOwner('up'), host: 'ci-runner-7', pid: 2 ** 22 + 12345 }));
     const err = await heldError(acquireRemoteLock(host, currentLockOwner('up')));
-    expect(err.message).toMatch(/no longer running/);
+    expect(err.message).toContain('ci-runner-7');
   });
 
   it('reports a node it cannot lock on as a failure with its stderr, not as a held lock', async () => {
