@@ -6,7 +6,7 @@
 // `--config DIR/cluster.yml` uses a cluster `drover up` already built instead.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const bin = fileURLToPath(new URL('../bin/drover', import.meta.url));
@@ -17,9 +17,10 @@ let config = ownLab ? undefined : process.argv[i + 1];
 if (ownLab) {
   const labDir = execFileSync(process.execPath, [bin, 'lab', 'up', '--nodes', '3', '--name', labName], { encoding: 'utf8' }).trim().split('\n').at(-1);
   config = join(labDir, 'cluster.yml');
-  const pw = join(labDir, 'registry-password');
-  if (existsSync(pw)) process.env.DROVER_LAB_REGISTRY_PASSWORD = readFileSync(pw, 'utf8').trim();
 }
+// A lab's cluster.yml reads its registry password from the environment; the lab keeps it beside the file.
+const pw = join(dirname(config), 'registry-password');
+if (existsSync(pw) && !process.env.DROVER_LAB_REGISTRY_PASSWORD) process.env.DROVER_LAB_REGISTRY_PASSWORD = readFileSync(pw, 'utf8').trim();
 
 function run(args) {
   const start = process.hrtime.bigint();
