@@ -3,6 +3,8 @@ import yaml from 'js-yaml';
 import type { LabState } from './state.js';
 import { labDirFiles } from './paths.js';
 import { run } from './run.js';
+import { backupPathFor, lockPathFor, statePathFor } from '../state/paths.js';
+import { adminKubeconfigPath } from '../pki/kubeconfig.js';
 
 /**
  * What `lab up` hands to the user in DIR: an RKE-style cluster.yml for the nodes (only RKE keys
@@ -63,8 +65,15 @@ export async function writeClusterFiles(state: LabState, hostKeys: { address: st
   await writeFile(files.clusterYml, clusterYml(state, extra), { mode: 0o644 });
 }
 
-/** Remove only what `lab up` wrote, then DIR itself if that left it empty. */
+/**
+ * Remove only what `lab up` wrote, and what drover kept beside the lab's cluster.yml (state,
+ * journal, lock, kubeconfig: they describe a cluster on nodes that no longer exist), then DIR
+ * itself if that left it empty.
+ */
 export async function removeClusterFiles(dir: string): Promise<void> {
-  for (const file of Object.values(labDirFiles(dir))) await rm(file, { force: true });
+  const files = labDirFiles(dir);
+  const state = statePathFor(files.clusterYml);
+  const droverFiles = [state, backupPathFor(state), lockPathFor(state), `${state}.journal`, adminKubeconfigPath(files.clusterYml)];
+  for (const file of [...Object.values(files), ...droverFiles]) await rm(file, { force: true });
   await rmdir(dir).catch(() => undefined);
 }
