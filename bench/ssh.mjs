@@ -7,7 +7,7 @@
 //   node bench/ssh.mjs --loopback           # one sshd on 127.0.0.1 whose root ~/.bashrc is masked
 //                                           # (SSH figures without the login shell's rc files; no Docker)
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -61,10 +61,14 @@ if (!configPath && values.loopback) {
   lab = { stop: () => labDown(name) };
   configPath = labDirFiles(state.dir).clusterYml;
 }
+// A lab cluster.yml reads its registry password from the environment.
+const env = { ...process.env };
+const passwordFile = join(configPath, '..', 'registry-password');
+if (!env.DROVER_LAB_REGISTRY_PASSWORD && existsSync(passwordFile)) env.DROVER_LAB_REGISTRY_PASSWORD = readFileSync(passwordFile, 'utf8').trim();
 
 try {
-  const { model } = await loadClusterModel(configPath, process.env);
-  const t = await openTransport(model, process.env);
+  const { model } = await loadClusterModel(configPath, env);
+  const t = await openTransport(model, env);
   try {
     // Connect (TCP + key exchange + host-key check + auth), one node after another.
     const connect = [];
