@@ -199,7 +199,7 @@ async function ignoreStatus<T>(p: Promise<T>, status: number): Promise<void> {
 
 const PERMANENT_DAEMON_ERROR = /unauthorized|authentication required|no basic auth credentials|access.*denied|manifest unknown|not found|no such image/i;
 
-function toDockerError(host: string, what: string, err: unknown): DockerError {
+export function toDockerError(host: string, what: string, err: unknown): DockerError {
   if (err instanceof DockerError) return err;
   const e = err as DockerodeError;
   const status = e.statusCode;

@@ -71,3 +71,15 @@ describe('container create body', () => {
     expect(toCreateBody({ name: 'x', image: 'i', restartPolicy: 'no' })).toEqual({ name: 'x', Image: 'i', HostConfig: { RestartPolicy: { Name: '' } } });
   });
 });
+
+describe('Docker error classification', () => {
+  it('retries broken streams and daemon 5xx, but not registry refusals dockerd reports as 500', async () => {
+    const { toDockerError } = await import('../../../src/transport/docker-api.js');
+    expect(toDockerError('n', 'pull', Object.assign(new Error('socket hang up'), {})).transient).toBe(true);
+    expect(toDockerError('n', 'start', Object.assign(new Error('x'), { statusCode: 503, json: { message: 'busy' } })).transient).toBe(true);
+    const refused = toDockerError('n', 'pull', Object.assign(new Error('x'), { statusCode: 500, json: { message: 'Get "http://r/v2/": no basic auth credentials' } }));
+    expect(refused.transient).toBe(false);
+    expect(refused.message).toContain('no basic auth credentials');
+    expect(toDockerError('n', 'create', Object.assign(new Error('x'), { statusCode: 409 })).transient).toBe(false);
+  });
+});
