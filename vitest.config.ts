@@ -28,6 +28,8 @@ export default defineConfig({
           fileParallelism: false,
           sequence: { groupOrder: 1 },
           ...timeouts,
+          // A real `drover up` on a loaded 2-core machine can take minutes.
+          testTimeout: 300_000,
         },
       },
     ],

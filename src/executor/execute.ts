@@ -145,14 +145,15 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   });
   cleanups.forEach((c) => c());
 
-  function reportOutcome(task: Task, outcome: Outcome): boolean {
+  async function reportOutcome(task: Task, outcome: Outcome): Promise<boolean> {
     if (outcome.kind === 'done') {
       if (dryRun) {
         const changes = outcome.changes ?? [];
         plan.push({ ...taskRef(task), skipped: false, changes });
         emit({ type: 'task-planned', t: elapsed(), ...taskRef(task), changes });
       } else {
-        journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms: outcome.ms });
+        // Durable before it is announced: a kill -9 right after `task-done` loses nothing.
+        await journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms: outcome.ms });
         emit({ type: 'task-done', t: elapsed(), ...taskRef(task), ms: outcome.ms, attempts: outcome.attempts });
       }
       return true;

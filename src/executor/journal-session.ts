@@ -12,7 +12,8 @@ export interface JournalWriter {
   readonly broken: unknown;
   brokenSummary(): FailedTaskSummary;
   /** Queued at once; durable before finish() resolves. Never throws (sets broken instead). */
-  record(r: JournalRecord): void;
+  /** Resolves when the line is durable (or the journal is broken: see `broken`). */
+  record(r: JournalRecord): Promise<void>;
   finish(status: RunStatus): Promise<void>;
 }
 
@@ -95,19 +96,19 @@ class Writer implements JournalWriter {
     private readonly dryRun: boolean,
   ) {}
 
-  record(r: JournalRecord): void {
-    if (!this.journal || this.dryRun || this.broken !== undefined) return;
+  record(r: JournalRecord): Promise<void> {
+    if (!this.journal || this.dryRun || this.broken !== undefined) return Promise.resolve();
     let write: Promise<void>;
     try {
       write = this.journal.append(recordLine(r));
     } catch (err) {
       write = Promise.reject(err);
     }
-    this.pending.push(
-      write.catch((err: unknown) => {
-        this.broken ??= err ?? new Error('journal write failed');
-      }),
-    );
+    const settled = write.catch((err: unknown) => {
+      this.broken ??= err ?? new Error('journal write failed');
+    });
+    this.pending.push(settled);
+    return settled;
   }
 
   brokenSummary(): FailedTaskSummary {

@@ -14,8 +14,11 @@ export interface LoopOptions {
   /** Set by the caller to stop starting tasks (graceful stop, journal failure). */
   shouldStop: () => boolean;
   onSkipped: (task: Task) => void;
-  /** Called once per finished task; returning false stops new work (a permanent failure). */
-  onOutcome: (task: Task, outcome: Outcome) => boolean;
+  /**
+   * Called once per finished task; returning false stops new work (a permanent failure). The
+   * task counts as running until it settles: its journal line is durable before dependents start.
+   */
+  onOutcome: (task: Task, outcome: Outcome) => boolean | Promise<boolean>;
 }
 
 export interface LoopResult {
@@ -58,7 +61,8 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
       if (settled) return;
       settled = true;
       o.env.forceSignal.removeEventListener('abort', finish);
-      resolve({ outcomes, abandoned: [...runningIds] });
+      // A task whose outcome is known but whose journal line is still being written is not abandoned.
+      resolve({ outcomes, abandoned: [...runningIds].filter((id) => !outcomes.has(id)) });
     };
     const fill = (): void => {
       if (o.shouldStop() || o.env.forceSignal.aborted) stopped = true;
@@ -70,12 +74,13 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
       }
       if (runningIds.size === 0 || o.env.forceSignal.aborted) finish();
     };
-    const done = (task: Task, outcome: Outcome): void => {
+    const done = async (task: Task, outcome: Outcome): Promise<void> => {
+      if (settled) return;
+      outcomes.set(task.id, outcome);
+      const keepGoing = await o.onOutcome(task, outcome);
       if (settled) return;
       runningIds.delete(task.id);
       ready.finished(task);
-      outcomes.set(task.id, outcome);
-      const keepGoing = o.onOutcome(task, outcome);
       if (!keepGoing) stopped = true;
       if (outcome.kind === 'done') release(task);
       fill();

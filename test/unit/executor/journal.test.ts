@@ -109,7 +109,7 @@ describe('an unusable journal', () => {
     expect(world.runCalls.size).toBe(0);
   });
 
-  it('a write failing mid-run stops new work and fails the run naming the journal', async () => {
+  it('a write failing mid-run stops new work at once and fails the run naming the journal', async () => {
     const clock = new VirtualClock();
     const world = new FakeWorld(clock);
     const journal = new MemoryJournal();
@@ -117,7 +117,9 @@ describe('an unusable journal', () => {
     journal.append = (text: string) => (text.includes('"id":"a"') ? Promise.reject(new Error('ENOSPC: no space left on device')) : append(text));
     const result = await clock.run(execute(chain(world), { clock, journal }));
     expect(result).toMatchObject({ ok: false, exitCode: 1, failed: [{ id: '(journal)', error: { message: 'cannot write the journal: ENOSPC: no space left on device' } }] });
-    expect(result.totals).toMatchObject({ failed: 0, notRun: 1 });
+    // a's line is awaited before b may start, so neither b nor c runs on an unwritable journal.
+    expect(result.totals).toMatchObject({ failed: 0, notRun: 2 });
+    expect(world.runCalls.has('b')).toBe(false);
     expect(world.runCalls.has('c')).toBe(false);
   });
 });
