@@ -39,10 +39,27 @@ export async function memberList(docker: Docker): Promise<EtcdMember[]> {
     .map((f) => ({ id: f[0]!, name: f[2] ?? '', peerUrls: (f[3] ?? '').split(/\s+/).filter(Boolean) }));
 }
 
+/**
+ * etcd refuses membership changes ("unhealthy cluster") until every member has been connected
+ * for 5 s — right after a rolling restart, say. That is a wait, not a failure.
+ */
+async function reconfigure(docker: Docker, args: string[], timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      await etcdctl(docker, args);
+      return;
+    } catch (err) {
+      if (!(err instanceof Error && /unhealthy cluster/.test(err.message)) || Date.now() > deadline) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+  }
+}
+
 export async function memberAdd(docker: Docker, name: string, peerUrl: string): Promise<void> {
-  await etcdctl(docker, ['member', 'add', name, `--peer-urls=${peerUrl}`]);
+  await reconfigure(docker, ['member', 'add', name, `--peer-urls=${peerUrl}`]);
 }
 
 export async function memberRemove(docker: Docker, id: string): Promise<void> {
-  await etcdctl(docker, ['member', 'remove', id]);
+  await reconfigure(docker, ['member', 'remove', id]);
 }

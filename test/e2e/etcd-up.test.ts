@@ -31,7 +31,8 @@ describeLab('drover up: the etcd plane', () => {
   const drover = async (args: string[]) => {
     const r = await execa(process.execPath, [bin, ...args, '--config', config(), '--output', 'json'], { env, reject: false, timeout: 300_000 });
     const events = r.stdout.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Event);
-    return { code: r.exitCode, events, stderr: r.stderr };
+    const failures = JSON.stringify(events.filter((e) => e.type === 'task-failed' || e.type === 'error')) + r.stderr;
+    return { code: r.exitCode, events, stderr: r.stderr, failures };
   };
   const done = (events: Event[]) => events.filter((e) => e.type === 'task-done').map((e) => e.id!);
   const etcdctl = async (node: number, args: string) => (await lab.exec(node, `docker exec etcd etcdctl ${args}`)).stdout;
@@ -102,13 +103,13 @@ describeLab('drover up: the etcd plane', () => {
   it('adds a member, then removes it again', async () => {
     writeConfig(4, { 'heartbeat-interval': '300' });
     const add = await drover(['up']);
-    expect(add.code).toBe(0);
+    expect(add.code, add.failures).toBe(0);
     expect(done(add.events)).toContain(`etcd/member-add@${lab.nodes[3]!.address}`);
     expect((await etcdctl(0, 'member list')).trim().split('\n')).toHaveLength(4);
 
     writeConfig(3, { 'heartbeat-interval': '300' });
     const rm = await drover(['up']);
-    expect(rm.code).toBe(0);
+    expect(rm.code, rm.failures).toBe(0);
     expect((await etcdctl(0, 'member list')).trim().split('\n')).toHaveLength(3);
     expect((await lab.exec(3, 'docker ps -a --format "{{.Names}}"')).stdout).not.toContain('etcd');
   });
