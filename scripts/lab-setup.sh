@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PACKAGES=(openssh-server openssh-client docker.io containerd runc iproute2 iptables busybox-static
-  jq util-linux procps docker-registry etcd-server etcd-client apache2-utils)
+  jq util-linux procps sudo openssl docker-registry etcd-server etcd-client apache2-utils)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

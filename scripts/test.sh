@@ -10,14 +10,14 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 # End-to-end prerequisites (Debian packages for lab nodes) are installed by the lab's setup
-# script when this machine can run a lab at all (root, network namespaces).
-if [ -x scripts/lab-setup.sh ]; then
-  if [ "$(id -u)" = 0 ] && ip netns list >/dev/null 2>&1; then
+# script when running as root (lab nodes need it).
+if [ -f scripts/lab-setup.sh ]; then
+  if [ "$(id -u)" = 0 ]; then
     echo "== lab prerequisites"
     bash scripts/lab-setup.sh
   else
     echo "!! ============================================================== !!"
-    echo "!! not root or no network namespaces: END-TO-END TESTS WILL SKIP   !!"
+    echo "!! not root: END-TO-END TESTS WILL SKIP (lab nodes need root)     !!"
     echo "!! ============================================================== !!"
   fi
 fi
