@@ -3,15 +3,30 @@ import { ExitCode } from '../cli/exit-codes.js';
 import type { IoHost } from '../cli/io.js';
 import { createRenderer } from '../cli/render/index.js';
 import { formatProblem, loadClusterModel } from '../config/index.js';
-import { UsageError } from '../errors.js';
+import { DroverError, UsageError } from '../errors.js';
 import { Cancellation, execute, FileJournal, installSignalHandlers } from '../executor/index.js';
 import { reconcilePki } from '../pki/index.js';
 import { planUp } from '../plan/up.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
 import type { StateContent } from '../state/index.js';
-import { keepStateCopies, openSession } from './session.js';
+import { keepStateCopies, openSession, type Session } from './session.js';
+import { gatherFacts } from '../ops/node-facts.js';
+import { judgeCluster, judgeNode } from '../plan/preflight.js';
+import { formatPreflightTable } from '../plan/preflight-report.js';
+import type { ClusterModel } from '../model/cluster.js';
 
 const DROVER_VERSION = '0.1.0';
+
+/** The checks of `drover check`, before anything changes: a failing node stops the run here. */
+async function preflight(model: ClusterModel, session: Session, io: IoHost): Promise<void> {
+  const facts = await Promise.all(model.nodes.map((node) => gatherFacts(node, session.transport)));
+  const failed = [...facts.flatMap((f) => judgeNode(f, model.network.plugin)), ...judgeCluster(facts)].filter((r) => r.status === 'fail');
+  if (failed.length === 0) return;
+  io.stderr.write(formatPreflightTable(failed, { tty: io.output === 'tty' }));
+  throw new DroverError(`preflight failed: ${failed.length} check${failed.length === 1 ? '' : 's'} on ${[...new Set(failed.map((r) => r.node ?? 'the cluster'))].join(', ')}; nothing was changed`, {
+    hint: 'fix what the table above shows; `drover check` prints every check',
+  });
+}
 
 function sameState(previous: StateContent, next: StateContent): boolean {
   const pick = (s: StateContent) => JSON.stringify([s.appliedConfig, s.pki, s.etcd, s.versions]);
@@ -43,6 +58,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
   const cancellation = new Cancellation();
   const removeHandlers = installSignalHandlers(cancellation);
   try {
+    await preflight(model, session, io);
     const previous = session.previous;
     const { pki } = reconcilePki(previous?.pki, model, { keyType: previous?.pki?.keyType ?? 'ecdsa', now: () => new Date(), randomSerial: () => randomBytes(16) });
     const plan = planUp({

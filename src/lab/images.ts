@@ -12,8 +12,12 @@ import { run, tryRun } from './run.js';
 export const LAB_BUSYBOX_IMAGE = 'drover-lab/busybox:latest';
 const BUSYBOX = '/bin/busybox';
 
+/**
+ * Machine-wide (labs need root anyway), and outside /root, which is private in every node: nodes
+ * can read what is built here (an image tarball to `docker import`).
+ */
 export function labCacheDir(env: Readonly<Record<string, string | undefined>>): string {
-  return env['DROVER_LAB_CACHE'] || join(env['XDG_CACHE_HOME'] || join(env['HOME'] || '/root', '.cache'), 'drover-lab');
+  return env['DROVER_LAB_CACHE'] || '/var/cache/drover-lab';
 }
 
 /** Path of the busybox rootfs tarball, built on first use (keyed by the busybox binary's hash). */

@@ -41,7 +41,7 @@ async function ensureEtcdImage(lab: LabHandle): Promise<void> {
   const root = await mkdtemp(join(tmpdir(), 'drover-etcd-rootfs-'));
   const tar = join(lab.dir, 'etcd-rootfs.tar');
   try {
-    const busybox = (await execa('sh', ['-c', 'ls $HOME/.cache/drover-lab/busybox-rootfs-*.tar | head -1'])).stdout.trim();
+    const busybox = (await execa('sh', ['-c', 'ls /var/cache/drover-lab/busybox-rootfs-*.tar | head -1'])).stdout.trim();
     await execa('sh', [
       '-c',
       `set -e; tar -xf "$1" -C "$2"; cd "$2"; mkdir -p usr/local/bin lib/x86_64-linux-gnu lib64 tmp var/lib/rancher/etcd; chmod 1777 tmp

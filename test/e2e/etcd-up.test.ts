@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
@@ -141,6 +141,20 @@ describeLab('drover up: the etcd plane', () => {
     for (const id of doneBeforeKill) expect(skipped).toContain(id);
     expect((await lab.exec(0, 'docker exec etcd etcdctl endpoint health --cluster')).stderr.match(/is healthy/g)).toHaveLength(3);
     expect(await etcdctl(2, 'get /drover/canary --print-value-only')).toContain('alive');
+  });
+
+  it('rebuilds a lost local state from the copies on the nodes (util get-state)', async () => {
+    const statePath = join(lab.dir, 'cluster.droverstate');
+    const before = readFileSync(statePath);
+    const started = await Promise.all([0, 1, 2].map(containerStarted));
+    rmSync(statePath);
+    const r = await execa(process.execPath, [bin, 'util', 'get-state', '--config', config()], { env, reject: false });
+    expect(r.exitCode, r.stderr).toBe(0);
+    expect(readFileSync(statePath).equals(before)).toBe(true);
+    const again = await drover(['up']);
+    expect(again.code, again.failures).toBe(0);
+    // With the state back, drover knows the cluster: it converges instead of bootstrapping anew.
+    expect(await Promise.all([0, 1, 2].map(containerStarted))).toEqual(started);
   });
 
   it('remove leaves every node as it was before the first up', async () => {

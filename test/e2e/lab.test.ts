@@ -49,7 +49,9 @@ describeLab('drover lab: namespace nodes with their own sshd and dockerd', { tim
     const doc = yaml.load(readFileSync(lab.clusterYmlPath, 'utf8')) as Record<string, any>;
     expect(doc['ssh_known_hosts']).toBe(lab.knownHostsPath);
     expect(doc['nodes'].map((n: any) => n.address)).toEqual(lab.nodes.map((n) => n.address));
-    const { model } = await loadClusterModel(lab.clusterYmlPath, {}, { purpose: 'validate' });
+    // The lab registry's password stays out of cluster.yml: it comes from the environment.
+    const password = readFileSync(join(lab.dir, 'registry-password'), 'utf8').trim();
+    const { model } = await loadClusterModel(lab.clusterYmlPath, { DROVER_LAB_REGISTRY_PASSWORD: password }, { purpose: 'validate' });
     expect(model.knownHostsPath).toBe(lab.knownHostsPath);
     expect(model.nodes.map((n) => [n.address, n.user, n.sshKeyPath, n.roles.slice().sort().join(',')])).toEqual(
       lab.nodes.map((n) => [n.address, 'root', lab.keyPath, 'controlplane,etcd,worker']),

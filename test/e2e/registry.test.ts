@@ -35,6 +35,8 @@ describeLab('lab registry: push without Docker, pull from a node with auth', { t
     lab = await startLab({ name: NAME, nodes: 1 });
     const state = (await readLabState(labPaths(NAME).stateFile))!;
     ref = { name: state.name, dir: state.dir, network: state.network };
+    // `lab up` started the registry on the machine's cache; this file wants one on its own empty cache.
+    await stopLabRegistry(ref);
     images = await ensureLabImages(ref, env);
     dockerConfig = (await lab.exec(0, 'mktemp -d /tmp/drover-e2e-docker-XXXXXX')).stdout;
     await trustRegistryOnNode(lab, labRegistryEndpoint(ref).host);
