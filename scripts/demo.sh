@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [ "$(id -u)" = 0 ] || { echo "demo: lab nodes need root (network namespaces, dockerd)" >&2; exit 1; }
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then npm ci --no-audit --no-fund; fi
+bash scripts/npm-deps.sh
 bash scripts/lab-setup.sh
 npm run build --silent
 

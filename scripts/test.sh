@@ -4,10 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "== npm ci"
-  npm ci --no-audit --no-fund
-fi
+bash scripts/npm-deps.sh
 
 # End-to-end prerequisites (Debian packages for lab nodes) are installed by the lab's setup
 # script when running as root (lab nodes need it).
