@@ -24,6 +24,8 @@ export interface SessionOptions {
   readOnly?: boolean;
   /** false: do not read the local state (it may be the broken thing being repaired). */
   loadState?: boolean;
+  /** Read-only checks to run while the cluster lock is being taken (they must change nothing). */
+  whileLocking?: (session: Session) => Promise<void>;
 }
 
 export async function openSession(model: ClusterModel, io: IoHost, opts: SessionOptions): Promise<Session> {
@@ -43,11 +45,18 @@ export async function openSession(model: ClusterModel, io: IoHost, opts: Session
     const transport = await openTransport(model, io.env);
     cleanups.push(() => transport.close());
     const lockNode = model.nodes.find((n) => n.roles.includes('etcd')) ?? model.nodes.find((n) => n.roles.includes('controlplane'));
-    if (!opts.readOnly && lockNode) {
+    const session: Session = { model, store, previous, transport, journalPath: `${statePath}.journal`, close };
+    const locking = async () => {
+      if (opts.readOnly || !lockNode) return;
       const remote = await acquireRemoteLock(transport.host(lockNode), owner, { forceUnlock: opts.forceUnlock ?? false });
       cleanups.push(() => remote.release());
-    }
-    return { model, store, previous, transport, journalPath: `${statePath}.journal`, close };
+    };
+    // Read-only work (preflight) overlaps taking the cluster lock; both settle before anything
+    // is returned, so a lock taken while the other failed is still released by close().
+    const settled = await Promise.allSettled([locking(), opts.whileLocking?.(session)]);
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    return session;
   } catch (err) {
     await close();
     throw err;

@@ -51,14 +51,22 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
   const concurrency = Number(opts.concurrency ?? 30);
   if (!Number.isInteger(concurrency) || concurrency < 1) throw new UsageError(`--concurrency must be a whole number ≥ 1, got "${opts.concurrency}"`);
 
+  const started = Date.now();
+  const phase = (name: string) => io.debug && io.stderr.write(`debug: +${Date.now() - started} ms ${name}\n`);
   const { model, warnings, secrets } = await loadClusterModel(opts.config, io.env, { purpose: 'deploy' });
+  phase('config loaded');
   for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
   const dryRun = Boolean(opts.dryRun);
-  const session = await openSession(model, io, { command: dryRun ? 'up --dry-run' : 'up', forceUnlock: opts.forceUnlock ?? false, readOnly: dryRun });
+  const session = await openSession(model, io, {
+    command: dryRun ? 'up --dry-run' : 'up',
+    forceUnlock: opts.forceUnlock ?? false,
+    readOnly: dryRun,
+    whileLocking: (s) => preflight(model, s, io),
+  });
+  phase('session open (locks, state, SSH, preflight)');
   const cancellation = new Cancellation();
   const removeHandlers = installSignalHandlers(cancellation);
   try {
-    await preflight(model, session, io);
     const previous = session.previous;
     const { pki } = reconcilePki(previous?.pki, model, { keyType: previous?.pki?.keyType ?? 'ecdsa', now: () => new Date(), randomSerial: () => randomBytes(16) });
     const plan = planUp({
@@ -67,6 +75,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       previous: previous?.appliedConfig && previous.etcd ? { nodes: previous.appliedConfig.nodes, etcd: previous.etcd } : undefined,
       ops: new SshClusterOps(session.transport, model),
     });
+    phase('planned');
     const renderer = createRenderer(io);
     const result = await execute(
       { tasks: plan.tasks },
@@ -83,6 +92,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       },
     );
     await renderer.close();
+    phase('tasks run');
     if (io.debug) io.stderr.write(`debug: ssh connections opened: ${JSON.stringify(session.transport.pool.connectionsOpened())}\n`);
     if (result.ok && !dryRun) {
       const content = { droverVersion: DROVER_VERSION, appliedConfig: model, pki, etcd: plan.etcd, versions: { kubernetes: model.kubernetesVersion } };
@@ -92,9 +102,11 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
         await keepStateCopies(session, text, io);
       }
     }
+    phase('state saved');
     return result.exitCode;
   } finally {
     removeHandlers();
     await session.close();
+    phase('session closed');
   }
 }
