@@ -1,15 +1,15 @@
 import { ExitCode } from '../cli/exit-codes.js';
 import type { IoHost } from '../cli/io.js';
-import { createRenderer } from '../cli/render/index.js';
 import { formatProblem, loadClusterModel } from '../config/index.js';
 import { DroverError } from '../errors.js';
-import { Cancellation, execute, installSignalHandlers, type ExecuteResult } from '../executor/index.js';
+import { Cancellation, installSignalHandlers, type ExecuteResult } from '../executor/index.js';
 import type { ExecutorEvent } from '../executor/events.js';
 import type { Task } from '../executor/task.js';
 import type { ClusterModel, ClusterNode } from '../model/cluster.js';
 import { systemImage } from '../model/versions.js';
 import type { SnapshotClusterOps, SnapshotFile } from '../plan/etcd-snapshot-ops.js';
 import { SshSnapshotClusterOps } from '../ops/etcd-snapshot-ops.js';
+import { runGraph } from './run-graph.js';
 import { openSession, type Session } from './session.js';
 
 /** What every `drover etcd snapshot-*` command starts from: the model, a session, the etcd nodes. */
@@ -45,21 +45,14 @@ export async function listEverywhere(ctx: SnapshotContext): Promise<Map<string, 
 export async function runTasks(ctx: SnapshotContext, io: IoHost, tasks: Task[], onEvent?: (e: ExecutorEvent) => void): Promise<ExecuteResult> {
   const cancellation = new Cancellation();
   const removeHandlers = installSignalHandlers(cancellation);
-  const renderer = createRenderer(io);
   try {
-    return await execute(
-      { tasks },
-      {
-        concurrency: 30,
-        identity: `${ctx.model.configPath}#${ctx.model.name}`,
-        signal: cancellation.signal,
-        forceSignal: cancellation.forceSignal,
-        onEvent: onEvent ? [renderer.onEvent, onEvent] : renderer.onEvent,
-        secrets: ctx.secrets,
-      },
-    );
+    return await runGraph(tasks, io, cancellation, {
+      concurrency: 30,
+      identity: `${ctx.model.configPath}#${ctx.model.name}`,
+      secrets: ctx.secrets,
+      ...(onEvent ? { onEvent } : {}),
+    });
   } finally {
-    await renderer.close();
     removeHandlers();
   }
 }

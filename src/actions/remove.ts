@@ -1,14 +1,14 @@
 import { rm } from 'node:fs/promises';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { IoHost } from '../cli/io.js';
-import { createRenderer } from '../cli/render/index.js';
 import { loadClusterModel } from '../config/index.js';
 import { UsageError } from '../errors.js';
-import { Cancellation, execute, installSignalHandlers } from '../executor/index.js';
+import { Cancellation, installSignalHandlers } from '../executor/index.js';
 import { adminKubeconfigPath } from '../pki/index.js';
 import { planRemove } from '../plan/remove.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
 import { backupPathFor, lockPathFor, statePathFor } from '../state/index.js';
+import { runGraph } from './run-graph.js';
 import { openSession } from './session.js';
 
 export interface RemoveOptions {
@@ -26,12 +26,8 @@ export async function remove(opts: RemoveOptions, io: IoHost): Promise<ExitCode>
   const removeHandlers = installSignalHandlers(cancellation);
   try {
     const previousNodes = session.previous?.appliedConfig?.nodes ?? [];
-    const renderer = createRenderer(io);
-    const result = await execute(
-      { tasks: planRemove(model, previousNodes, new SshClusterOps(session.transport, model)) },
-      { dryRun: Boolean(opts.dryRun), signal: cancellation.signal, forceSignal: cancellation.forceSignal, onEvent: renderer.onEvent, secrets },
-    );
-    await renderer.close();
+    const tasks = planRemove(model, previousNodes, new SshClusterOps(session.transport, model));
+    const result = await runGraph(tasks, io, cancellation, { dryRun: Boolean(opts.dryRun), secrets });
     if (result.ok && !opts.dryRun) {
       const statePath = statePathFor(model.configPath);
       for (const file of [statePath, backupPathFor(statePath), session.journalPath, adminKubeconfigPath(model.configPath)]) await rm(file, { force: true });

@@ -1,14 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { ExitCode } from '../cli/exit-codes.js';
 import type { IoHost } from '../cli/io.js';
-import { createRenderer } from '../cli/render/index.js';
 import { formatProblem, loadClusterModel } from '../config/index.js';
 import { DroverError, UsageError } from '../errors.js';
-import { Cancellation, execute, FileJournal, installSignalHandlers } from '../executor/index.js';
+import { Cancellation, FileJournal, installSignalHandlers } from '../executor/index.js';
 import { reconcilePki } from '../pki/index.js';
 import { planUp } from '../plan/up.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
 import type { StateContent } from '../state/index.js';
+import { runGraph } from './run-graph.js';
 import { keepStateCopies, openSession, type Session } from './session.js';
 import { gatherFacts } from '../ops/node-facts.js';
 import { judgeCluster, judgeNode } from '../plan/preflight.js';
@@ -76,22 +76,14 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       ops: new SshClusterOps(session.transport, model),
     });
     phase('planned');
-    const renderer = createRenderer(io);
-    const result = await execute(
-      { tasks: plan.tasks },
-      {
-        resume: Boolean(opts.resume),
-        dryRun,
-        concurrency,
-        journal: new FileJournal(session.journalPath),
-        identity: `${model.configPath}#${model.name}`,
-        signal: cancellation.signal,
-        forceSignal: cancellation.forceSignal,
-        onEvent: renderer.onEvent,
-        secrets: [...secrets, ...Object.values(pki.certs).flatMap((c) => (c.keyPem ? [c.keyPem] : []))],
-      },
-    );
-    await renderer.close();
+    const result = await runGraph(plan.tasks, io, cancellation, {
+      resume: Boolean(opts.resume),
+      dryRun,
+      concurrency,
+      journal: new FileJournal(session.journalPath),
+      identity: `${model.configPath}#${model.name}`,
+      secrets: [...secrets, ...Object.values(pki.certs).flatMap((c) => (c.keyPem ? [c.keyPem] : []))],
+    });
     phase('tasks run');
     if (io.debug) io.stderr.write(`debug: ssh connections opened: ${JSON.stringify(session.transport.pool.connectionsOpened())}\n`);
     if (result.ok && !dryRun) {
