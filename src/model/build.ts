@@ -2,7 +2,7 @@ import { dirname } from 'node:path';
 import type { ClusterConfig } from '../config/schema.js';
 import { DEFAULTS } from '../config/defaults.js';
 import { resolveConfigPath } from '../config/paths.js';
-import type { ClusterModel, ClusterNode, ServiceOptions, SshEndpoint, Taint } from './cluster.js';
+import type { AddonsModel, ClusterModel, ClusterNode, ServiceOptions, SshEndpoint, Taint } from './cluster.js';
 import { DEFAULT_KUBERNETES_VERSION, parseKubernetesVersion } from './versions.js';
 
 /**
@@ -70,6 +70,61 @@ export function buildModel(config: ClusterConfig, configPath: string, home?: str
       isDefault: r.is_default ?? false,
     })),
     systemImages: { ...(config.system_images ?? {}) },
+    kubeApi: kubeApiFeatures(api),
+    kubelet: {
+      failSwapOn: kubelet?.fail_swap_on ?? false,
+      generateServingCertificate: kubelet?.generate_serving_certificate ?? true,
+      ...(kubelet?.infra_container_image ? { infraContainerImage: kubelet.infra_container_image } : {}),
+    },
+    authorizationMode: (config.authorization?.mode || DEFAULTS.authorizationMode).toLowerCase(),
+    addons: addonsModel(config, path),
+  };
+}
+
+type KubeApiConfig = NonNullable<NonNullable<ClusterConfig['services']>['kube-api']>;
+
+function kubeApiFeatures(api: KubeApiConfig | undefined): ClusterModel['kubeApi'] {
+  const audit = api?.audit_log?.configuration;
+  const custom = api?.secrets_encryption_config?.custom_config;
+  return {
+    secretsEncryption: { enabled: api?.secrets_encryption_config?.enabled ?? false, ...(custom ? { customConfig: custom } : {}) },
+    auditLog: {
+      enabled: api?.audit_log?.enabled ?? false,
+      path: audit?.path || '/var/log/kube-audit/audit-log.json',
+      maxAge: audit?.max_age || 30,
+      maxBackup: audit?.max_backup || 10,
+      maxSize: audit?.max_size || 100,
+      format: audit?.format || 'json',
+      ...(audit?.policy ? { policy: audit.policy } : {}),
+    },
+    alwaysPullImages: api?.always_pull_images ?? false,
+    podSecurityPolicy: api?.pod_security_policy ?? false,
+  };
+}
+
+function addonsModel(config: ClusterConfig, path: (p: string) => string): AddonsModel {
+  const isUrl = (p: string) => /^https?:\/\//.test(p);
+  return {
+    dns: {
+      provider: (config.dns?.provider || 'coredns').toLowerCase(),
+      upstreamNameservers: [...(config.dns?.upstreamnameservers ?? [])],
+      nodeSelector: { ...(config.dns?.node_selector ?? {}) },
+    },
+    ingress: {
+      provider: (config.ingress?.provider || 'nginx').toLowerCase(),
+      nodeSelector: { ...(config.ingress?.node_selector ?? {}) },
+      extraArgs: { ...(config.ingress?.extra_args ?? {}) },
+      httpPort: config.ingress?.http_port || 80,
+      httpsPort: config.ingress?.https_port || 443,
+      networkMode: config.ingress?.network_mode || 'hostNetwork',
+    },
+    monitoring: {
+      provider: (config.monitoring?.provider || 'metrics-server').toLowerCase(),
+      nodeSelector: { ...(config.monitoring?.node_selector ?? {}) },
+      replicas: config.monitoring?.replicas || 1,
+    },
+    inline: config.addons ?? '',
+    include: (config.addons_include ?? []).map((p) => (isUrl(p) ? p : path(p))),
   };
 }
 
@@ -96,4 +151,10 @@ function bastion(config: ClusterConfig, path: (p: string) => string, clusterKeyP
       sshAgentAuth: b.ssh_agent_auth ?? config.ssh_agent_auth ?? false,
     },
   };
+}
+
+/** What a cluster.yml without kube-api, kubelet, authorization or add-on keys means (tests build models by hand). */
+export function defaultClusterFeatures(): Pick<ClusterModel, 'kubeApi' | 'kubelet' | 'authorizationMode' | 'addons'> {
+  const model = buildModel({ nodes: [] } as unknown as ClusterConfig, '/cluster.yml', '/');
+  return { kubeApi: model.kubeApi, kubelet: model.kubelet, authorizationMode: model.authorizationMode, addons: model.addons };
 }

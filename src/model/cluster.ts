@@ -66,6 +66,29 @@ export interface ClusterModel {
   services: Record<'etcd' | 'kube-api' | 'kube-controller' | 'scheduler' | 'kubelet' | 'kubeproxy', ServiceOptions>;
   privateRegistries: { url: string; user?: string; password?: string; isDefault: boolean }[];
   systemImages: Record<string, string>;
+  /** kube-apiserver features beyond its flags (services.kube-api). */
+  kubeApi: {
+    secretsEncryption: { enabled: boolean; customConfig?: Record<string, unknown> };
+    auditLog: { enabled: boolean; path: string; maxAge: number; maxBackup: number; maxSize: number; format: string; policy?: Record<string, unknown> };
+    alwaysPullImages: boolean;
+    podSecurityPolicy: boolean;
+  };
+  kubelet: { failSwapOn: boolean; generateServingCertificate: boolean; infraContainerImage?: string };
+  /** authorization.mode: rbac (RKE's default) or none. */
+  authorizationMode: string;
+  /** What drover applies once the API answers (RKE's add-on keys). */
+  addons: AddonsModel;
+}
+
+/** RKE's add-on sections; `provider: none` turns one off. */
+export interface AddonsModel {
+  dns: { provider: string; upstreamNameservers: string[]; nodeSelector: Record<string, string> };
+  ingress: { provider: string; nodeSelector: Record<string, string>; extraArgs: Record<string, string>; httpPort: number; httpsPort: number; networkMode: string };
+  monitoring: { provider: string; nodeSelector: Record<string, string>; replicas: number };
+  /** Inline YAML documents (`addons`). */
+  inline: string;
+  /** Files or URLs (`addons_include`), resolved against the config's folder. */
+  include: string[];
 }
 
 export const hasRole = (node: ClusterNode, role: Role): boolean => node.roles.includes(role);

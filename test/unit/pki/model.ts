@@ -1,4 +1,5 @@
 import type { ClusterModel, ClusterNode, Role } from '../../../src/model/cluster.js';
+import { defaultClusterFeatures } from '../../../src/model/build.js';
 
 /** A hand-built ClusterModel for PKI and state tests (the config loader is not involved). */
 export function testNode(address: string, roles: Role[], extra: Partial<ClusterNode> = {}): ClusterNode {
@@ -36,6 +37,7 @@ export function testModel(nodes: ClusterNode[], extra: Partial<ClusterModel> = {
       clusterDnsServer: '10.43.0.10',
     },
     sans: [],
+    ...defaultClusterFeatures(),
     services: {
       etcd: service,
       'kube-api': service,

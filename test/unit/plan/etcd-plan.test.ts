@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { execute } from '../../../src/executor/index.js';
 import { planEtcd, type EtcdPlanInput } from '../../../src/plan/etcd.js';
 import type { ClusterOps } from '../../../src/plan/ops.js';
+import { defaultClusterFeatures } from '../../../src/model/build.js';
 import type { ClusterModel, ClusterNode } from '../../../src/model/cluster.js';
 import type { ContainerSpec } from '../../../src/components/container-spec.js';
 
@@ -46,7 +47,7 @@ const model = (nodes: ClusterNode[], etcdArgs: Record<string, string> = {}): Clu
   name: 'lab', configPath: '/tmp/cluster.yml', kubernetesVersion: 'v1.20.2', nodes, knownHostsPath: '/tmp/kh', sans: [],
   network: { plugin: 'vxlan', options: {}, serviceClusterIpRange: '10.43.0.0/16', serviceNodePortRange: '30000-32767', clusterCidr: '10.42.0.0/16', clusterDomain: 'cluster.local', clusterDnsServer: '10.43.0.10' },
   services: Object.fromEntries(['etcd', 'kube-api', 'kube-controller', 'scheduler', 'kubelet', 'kubeproxy'].map((s) => [s, { extraArgs: s === 'etcd' ? etcdArgs : {}, extraBinds: [], extraEnv: [] }])) as unknown as ClusterModel['services'],
-  privateRegistries: [], systemImages: {},
+  privateRegistries: [], systemImages: {}, ...defaultClusterFeatures(),
 });
 
 async function run(ops: RecordingOps, input: Omit<EtcdPlanInput, 'ops' | 'image' | 'files'>) {
