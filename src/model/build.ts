@@ -41,6 +41,7 @@ export function buildModel(config: ClusterConfig, configPath: string, home?: str
     name: config.cluster_name || DEFAULTS.clusterName,
     configPath,
     kubernetesVersion: version?.upstream ?? DEFAULT_KUBERNETES_VERSION,
+    enableCriDockerd: config.enable_cri_dockerd ?? false,
     nodes,
     ...bastion(config, path, clusterKeyPath),
     knownHostsPath: path(config.ssh_known_hosts || DEFAULTS.knownHostsPath),
@@ -154,7 +155,7 @@ function bastion(config: ClusterConfig, path: (p: string) => string, clusterKeyP
 }
 
 /** What a cluster.yml without kube-api, kubelet, authorization or add-on keys means (tests build models by hand). */
-export function defaultClusterFeatures(): Pick<ClusterModel, 'kubeApi' | 'kubelet' | 'authorizationMode' | 'addons'> {
+export function defaultClusterFeatures(): Pick<ClusterModel, 'kubeApi' | 'kubelet' | 'authorizationMode' | 'addons' | 'enableCriDockerd'> {
   const model = buildModel({ nodes: [] } as unknown as ClusterConfig, '/cluster.yml', '/');
-  return { kubeApi: model.kubeApi, kubelet: model.kubelet, authorizationMode: model.authorizationMode, addons: model.addons };
+  return { enableCriDockerd: false, kubeApi: model.kubeApi, kubelet: model.kubelet, authorizationMode: model.authorizationMode, addons: model.addons };
 }

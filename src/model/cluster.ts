@@ -47,6 +47,8 @@ export interface ClusterModel {
   /** Absolute path of cluster.yml; state, kubeconfig and journal live beside it. */
   configPath: string;
   kubernetesVersion: string;
+  /** Run kubelet against cri-dockerd (enable_cri_dockerd; always from v1.24, which has no dockershim). */
+  enableCriDockerd: boolean;
   nodes: ClusterNode[];
   bastion?: SshEndpoint;
   /** known_hosts file used to verify every host key (ssh_known_hosts, default ~/.ssh/known_hosts). */

@@ -2,7 +2,7 @@
  * Kubernetes versions drover can deploy. RKE writes versions as vX.Y.Z-rancherN-M; drover
  * keys its table by the upstream version and accepts RKE's suffix for the same release.
  */
-export const SUPPORTED_KUBERNETES_VERSIONS = ['v1.20.2'] as const;
+export const SUPPORTED_KUBERNETES_VERSIONS = ['v1.20.2', 'v1.24.17'] as const;
 export const DEFAULT_KUBERNETES_VERSION = 'v1.20.2';
 
 /** RKE's accepted forms: vX.Y.Z or vX.Y.Z-rancherN[-M]. */
@@ -39,7 +39,27 @@ export const DEFAULT_SYSTEM_IMAGES: Record<string, Record<string, string>> = {
     nginx_proxy: 'rancher/rke-tools:v0.1.69',
     pod_infra_container: 'rancher/pause:3.2',
   },
+  // Needs cri-dockerd (no dockershim from v1.24); in the table and templates, not runnable in the lab.
+  'v1.24.17': {
+    etcd: 'rancher/mirrored-coreos-etcd:v3.5.6',
+    kubernetes: 'rancher/hyperkube:v1.24.17-rancher1',
+    alpine: 'rancher/rke-tools:v0.1.89',
+    nginx_proxy: 'rancher/rke-tools:v0.1.89',
+    cri_dockerd: 'rancher/rke-tools:v0.1.89',
+    pod_infra_container: 'rancher/mirrored-pause:3.6',
+  },
 };
+
+/** What differs between releases beyond images. */
+export interface ReleaseTraits {
+  /** kubelet has dockershim built in (up to v1.23); later releases need cri-dockerd. */
+  dockershim: boolean;
+}
+
+export function releaseTraits(kubernetesVersion: string): ReleaseTraits {
+  const v = parseKubernetesVersion(kubernetesVersion);
+  return { dockershim: !v || v.minor < 24 };
+}
 
 /** The image for a system component: cluster.yml's override, else the version's default. */
 export function systemImage(kubernetesVersion: string, overrides: Record<string, string>, name: string): string {
