@@ -5,7 +5,9 @@
 set -euo pipefail
 
 PACKAGES=(openssh-server openssh-client docker.io containerd runc iproute2 iptables busybox-static
-  jq util-linux procps sudo openssl docker-registry etcd-server etcd-client apache2-utils)
+  jq util-linux procps sudo openssl docker-registry etcd-server etcd-client apache2-utils
+  # copied into the lab's kubernetes and nginx images (src/lab/node-tools.ts, nginx-image.ts)
+  mount conntrack socat containernetworking-plugins nginx libnginx-mod-stream)
 
 missing=()
 for p in "${PACKAGES[@]}"; do
