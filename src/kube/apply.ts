@@ -1,0 +1,89 @@
+import type { ApplyResult, KubeObject } from '../addons/kube-object.js';
+import { describeRef, refOf } from '../addons/kube-object.js';
+import { applyOrder } from '../addons/manifest.js';
+import { withPortProtocols } from '../addons/port-protocols.js';
+import type { KubeClient } from './client.js';
+import type { Discovery, ResourceInfo } from './discovery.js';
+import { resourcePath } from './discovery.js';
+import { changedFields } from './object-diff.js';
+
+export const FIELD_MANAGER = 'drover';
+
+export interface ApplyOptions {
+  /** Server-side dry run (dryRun=All): validated and admitted by the apiserver, nothing stored. */
+  dryRun: boolean;
+  signal?: AbortSignal;
+  /** How long to wait for an applied CRD to be Established before using its kind (default 30 s). */
+  crdTimeoutMs?: number;
+}
+
+/**
+ * Server-side apply of every object, Namespaces and CRDs first, as field manager "drover" with
+ * force (drover owns what it applies). Each result says created, configured or unchanged.
+ *
+ * In a dry run nothing is stored, so objects in a Namespace the same batch would create, and
+ * custom resources of a CRD it would create, cannot be sent; they are reported as created.
+ */
+export async function applyObjects(client: KubeClient, discovery: Discovery, objects: readonly KubeObject[], opts: ApplyOptions): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = [];
+  const pendingNamespaces = new Set<string>();
+  const pendingKinds = new Set<string>();
+  for (const object of applyOrder(objects)) {
+    const ref = refOf(object);
+    if (opts.dryRun && (pendingKinds.has(`${object.apiVersion.split('/')[0]}/${object.kind}`) || (ref.namespace && pendingNamespaces.has(ref.namespace)))) {
+      results.push({ ref, action: 'created' });
+      continue;
+    }
+    const info = await discovery.resourceFor(object.apiVersion, object.kind);
+    const result = await applyOne(client, info, object, opts);
+    results.push(result);
+    if (opts.dryRun && result.action === 'created') {
+      if (object.kind === 'Namespace') pendingNamespaces.add(object.metadata.name);
+      if (object.kind === 'CustomResourceDefinition') pendingKinds.add(crdKey(object));
+    }
+    if (!opts.dryRun && object.kind === 'CustomResourceDefinition') await waitEstablished(client, object.metadata.name, opts);
+  }
+  return results;
+}
+
+async function applyOne(client: KubeClient, info: ResourceInfo, object: KubeObject, opts: ApplyOptions): Promise<ApplyResult> {
+  const namespace = info.namespaced ? (object.metadata.namespace ?? 'default') : undefined;
+  const body: KubeObject = withPortProtocols({ ...object, metadata: { ...object.metadata } });
+  if (namespace) body.metadata.namespace = namespace;
+  else delete body.metadata.namespace;
+  const ref = refOf(body);
+  const path = resourcePath(info, namespace, object.metadata.name);
+  const what = `${opts.dryRun ? 'dry-run apply' : 'apply'} ${describeRef(ref)}`;
+  const before = await client.getOptional<KubeObject>(path, { what, ...(opts.signal ? { signal: opts.signal } : {}) });
+  const after = await client.request<KubeObject>('PATCH', path, {
+    what,
+    body,
+    contentType: 'application/apply-patch+yaml',
+    query: { fieldManager: FIELD_MANAGER, force: true, dryRun: opts.dryRun ? 'All' : undefined },
+    ...(opts.signal ? { signal: opts.signal } : {}),
+  });
+  if (!before) return { ref, action: 'created' };
+  const changed = changedFields(before, after);
+  return changed.length === 0 ? { ref, action: 'unchanged' } : { ref, action: 'configured', changedFields: changed };
+}
+
+/** "crd.projectcalico.org/IPPool": the group and kind a CRD defines. */
+function crdKey(crd: KubeObject): string {
+  const spec = crd['spec'] as { group?: string; names?: { kind?: string } } | undefined;
+  return `${spec?.group ?? ''}/${spec?.names?.kind ?? ''}`;
+}
+
+async function waitEstablished(client: KubeClient, name: string, opts: ApplyOptions): Promise<void> {
+  const deadline = Date.now() + (opts.crdTimeoutMs ?? 30_000);
+  const path = `/apis/apiextensions.k8s.io/v1/customresourcedefinitions/${encodeURIComponent(name)}`;
+  for (;;) {
+    const crd = await client.getOptional<{ status?: { conditions?: { type: string; status: string; message?: string }[] } }>(path, { what: `wait for CustomResourceDefinition ${name}` });
+    const established = crd?.status?.conditions?.find((c) => c.type === 'Established');
+    if (established?.status === 'True') return;
+    if (Date.now() > deadline) {
+      throw new Error(`CustomResourceDefinition ${name} was not Established in time${established?.message ? `: ${established.message}` : ''}`);
+    }
+    opts.signal?.throwIfAborted();
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
