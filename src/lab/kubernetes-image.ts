@@ -22,7 +22,7 @@ const BUILD_HINT = 'run `bash scripts/build-k8s.sh` as root (Kubernetes binaries
 
 /** `Kubernetes v1.20.2` → `v1.20.2`. */
 export function kubernetesVersionOf(versionText: string): string {
-  const m = /^Kubernetes (v\d+\.\d+\.\d+\S*)\s*$/.exec(versionText.trim());
+  const m = /^Kubernetes (v\d+\.\d+\.\d+(?:[-+][0-9A-Za-z.+-]*)?)\s*$/.exec(versionText.trim());
   if (!m) throw new DroverError(`cannot read a Kubernetes version from "${versionText.trim().slice(0, 80)}"`);
   return m[1]!;
 }
