@@ -35,30 +35,48 @@ export class TaskTimeoutError extends Error {
   }
 }
 
-export async function runTask(task: Task, env: AttemptEnv): Promise<Outcome> {
-  const started = env.clock.now();
-  const ms = (): number => Math.round(env.clock.now() - started);
-  for (let attempt = 1; ; attempt++) {
-    if (!env.dryRun) env.emit({ type: 'task-start', t: env.elapsed(), ...taskRef(task), attempt });
-    try {
-      const changes = await runOnce(task, attempt, env);
-      return changes ? { kind: 'done', ms: ms(), attempts: attempt, changes } : { kind: 'done', ms: ms(), attempts: attempt };
-    } catch (err) {
-      if (env.forceSignal.aborted) return { kind: 'abandoned', ms: ms(), attempts: attempt };
-      if (!shouldRetry(env.policy, err, attempt)) {
-        return { kind: 'failed', ms: ms(), attempts: attempt, error: err, info: errorInfo(err, isTransient(err)) };
-      }
-      // Stopping: a retryable failure is not the task's fault; leave it for --resume.
-      if (env.stopSignal.aborted) return { kind: 'interrupted', ms: ms(), attempts: attempt };
-      const delayMs = backoffDelayMs(env.policy, attempt, env.random);
-      env.emit({ type: 'task-retry', t: env.elapsed(), ...taskRef(task), attempt, delayMs, error: errorInfo(err, true) });
-      try {
-        await env.clock.sleep(delayMs, AbortSignal.any([env.stopSignal, env.forceSignal]));
-      } catch {
-        return { kind: env.forceSignal.aborted ? 'abandoned' : 'interrupted', ms: ms(), attempts: attempt };
-      }
-    }
+/**
+ * Runs a task's attempts. Written with plain promise chains rather than an async loop: this
+ * is the per-task hot path, and the first attempt of nearly every task succeeds.
+ */
+export function runTask(task: Task, env: AttemptEnv): Promise<Outcome> {
+  return attempt(task, 1, env, env.clock.now());
+}
+
+function attempt(task: Task, n: number, env: AttemptEnv, started: number): Promise<Outcome> {
+  if (!env.dryRun) env.emit({ type: 'task-start', t: env.elapsed(), ...taskRef(task), attempt: n });
+  let work: Promise<TaskChange[] | void>;
+  try {
+    // Promise.resolve returns a native promise as is (no copy) and tolerates a plain value.
+    work = Promise.resolve(runOnce(task, n, env));
+  } catch (err) {
+    work = Promise.reject(err);
   }
+  return work.then(
+    (changes): Outcome => {
+      const ms = Math.round(env.clock.now() - started);
+      return env.dryRun && changes ? { kind: 'done', ms, attempts: n, changes } : { kind: 'done', ms, attempts: n };
+    },
+    (err: unknown) => afterFailure(task, n, env, started, err),
+  );
+}
+
+async function afterFailure(task: Task, n: number, env: AttemptEnv, started: number, err: unknown): Promise<Outcome> {
+  const ms = (): number => Math.round(env.clock.now() - started);
+  if (env.forceSignal.aborted) return { kind: 'abandoned', ms: ms(), attempts: n };
+  if (!shouldRetry(env.policy, err, n)) {
+    return { kind: 'failed', ms: ms(), attempts: n, error: err, info: errorInfo(err, isTransient(err)) };
+  }
+  // Stopping: a retryable failure is not the task's fault; leave it for --resume.
+  if (env.stopSignal.aborted) return { kind: 'interrupted', ms: ms(), attempts: n };
+  const delayMs = backoffDelayMs(env.policy, n, env.random);
+  env.emit({ type: 'task-retry', t: env.elapsed(), ...taskRef(task), attempt: n, delayMs, error: errorInfo(err, true) });
+  try {
+    await env.clock.sleep(delayMs, AbortSignal.any([env.stopSignal, env.forceSignal]));
+  } catch {
+    return { kind: env.forceSignal.aborted ? 'abandoned' : 'interrupted', ms: ms(), attempts: n };
+  }
+  return attempt(task, n + 1, env, started);
 }
 
 /**
@@ -66,8 +84,8 @@ export async function runTask(task: Task, env: AttemptEnv): Promise<Outcome> {
  * signal and a race: allocating abort signals per attempt dominated the executor's CPU time
  * on large graphs. Aborting at once needs no race here: the run loop stops waiting by itself.
  */
-async function runOnce(task: Task, attempt: number, env: AttemptEnv): Promise<TaskChange[] | undefined> {
-  if (task.timeoutMs === undefined) return start(task, attempt, env, env.forceSignal);
+function runOnce(task: Task, n: number, env: AttemptEnv): Promise<TaskChange[] | void> {
+  if (task.timeoutMs === undefined) return start(task, n, env, env.forceSignal);
   const finished = new AbortController();
   const timeout = new AbortController();
   const signal = AbortSignal.any([env.forceSignal, timeout.signal]);
@@ -75,18 +93,15 @@ async function runOnce(task: Task, attempt: number, env: AttemptEnv): Promise<Ta
     () => timeout.abort(new TaskTimeoutError(task.id, task.timeoutMs!)),
     () => undefined,
   );
-  try {
-    return await raceAbort(start(task, attempt, env, signal), signal);
-  } finally {
-    finished.abort();
-  }
+  return raceAbort(start(task, n, env, signal), signal).finally(() => finished.abort());
 }
 
-function start(task: Task, attempt: number, env: AttemptEnv, signal: AbortSignal): Promise<TaskChange[] | undefined> {
+/** The task's own promise: a run's value is ignored (see `attempt`), a description is the changes. */
+function start(task: Task, n: number, env: AttemptEnv, signal: AbortSignal): Promise<TaskChange[] | void> {
   const ctx: TaskContext = {
     id: task.id,
     host: task.host,
-    attempt,
+    attempt: n,
     signal,
     log: (message: string, level: LogLevel = 'info') => {
       const base = { type: 'log' as const, t: env.elapsed(), level, message, id: task.id };
@@ -94,7 +109,7 @@ function start(task: Task, attempt: number, env: AttemptEnv, signal: AbortSignal
     },
     secret: (value: string) => env.redactor.add(value),
   };
-  if (!env.dryRun) return task.run(ctx).then(() => undefined);
+  if (!env.dryRun) return task.run(ctx);
   return task.describe ? task.describe(ctx) : Promise.resolve([{ action: 'run', subject: task.title }]);
 }
 

@@ -1,65 +1,107 @@
 import type { Task } from './task.js';
 
-/** A validated graph, indexed once: lookups, reverse edges and a dependency order. */
+/**
+ * A validated graph, indexed once. Tasks are numbered (their position in `tasks`) and edges
+ * are kept as numbers in flat arrays (CSR): a run touches every edge once, and string-keyed
+ * map lookups per edge were a visible share of the executor's time on large graphs.
+ */
 export interface GraphIndex {
-  byId: ReadonlyMap<string, Task>;
-  dependents: ReadonlyMap<string, readonly Task[]>;
-  /** Dependencies before dependents. */
-  order: readonly Task[];
+  /** Every task once; a task's number is its position here. */
+  tasks: readonly Task[];
+  numberOf: ReadonlyMap<string, number>;
+  /** Known deps of task i (not itself): depList[depStart[i] .. depStart[i+1]). */
+  depStart: Int32Array;
+  depList: Int32Array;
+  /** Tasks that depend on task i, the same way (a dep listed twice appears twice). */
+  dependentStart: Int32Array;
+  dependentList: Int32Array;
+  /** Task numbers, dependencies before dependents; shorter than `tasks` when there is a cycle. */
+  order: Int32Array;
 }
 
-export function indexGraph(byId: ReadonlyMap<string, Task>): GraphIndex {
-  const dependents = dependentsOf(byId);
-  return { byId, dependents, order: topologicalOrder(byId, dependents) };
+/** What indexing found wrong on the way (validate.ts reports it); the index leaves those out. */
+export interface IndexProblems {
+  duplicateIds: string[];
+  /** [task id, dep] pairs, in task order. */
+  badDeps: [string, string][];
+}
+
+/**
+ * Numbers the tasks (a repeated id keeps its first task) and resolves every dep once: one map
+ * of ids for the whole run, since resolving string ids is most of the cost of indexing.
+ */
+export function indexGraph(graphTasks: readonly Task[], problems?: IndexProblems): GraphIndex {
+  const numberOf = new Map<string, number>();
+  const tasks: Task[] = [];
+  for (const t of graphTasks) {
+    if (numberOf.has(t.id)) problems?.duplicateIds.push(t.id);
+    else numberOf.set(t.id, tasks.push(t) - 1);
+  }
+  const n = tasks.length;
+  const depStart = new Int32Array(n + 1);
+  const depsOf: number[] = [];
+  for (let i = 0; i < n; i++) {
+    depStart[i] = depsOf.length;
+    const t = tasks[i]!;
+    for (const d of t.deps) {
+      const j = numberOf.get(d);
+      if (j !== undefined && j !== i) depsOf.push(j);
+      else problems?.badDeps.push([t.id, d]);
+    }
+  }
+  depStart[n] = depsOf.length;
+  const depList = Int32Array.from(depsOf);
+  const dependentStart = new Int32Array(n + 1);
+  for (const j of depList) dependentStart[j + 1]!++;
+  for (let i = 0; i < n; i++) dependentStart[i + 1]! += dependentStart[i]!;
+  const fill = dependentStart.slice(0, n);
+  const dependentList = new Int32Array(depList.length);
+  for (let i = 0; i < n; i++) for (let k = depStart[i]!; k < depStart[i + 1]!; k++) dependentList[fill[depList[k]!]!++] = i;
+  const edges = { tasks, numberOf, depStart, depList, dependentStart, dependentList };
+  return { ...edges, order: kahnOrder(edges) };
 }
 
 /**
  * Kahn's algorithm: dependencies before dependents. Tasks on a cycle (or behind one) are left
- * out, so a result shorter than the graph means there is a cycle. Unknown deps are ignored.
+ * out, so a result shorter than the graph means there is a cycle.
  */
-export function topologicalOrder(byId: ReadonlyMap<string, Task>, dependents: ReadonlyMap<string, readonly Task[]> = dependentsOf(byId)): Task[] {
-  const pending = new Map<string, number>();
-  const queue: Task[] = [];
-  for (const t of byId.values()) {
-    let known = 0;
-    for (const d of t.deps) if (byId.has(d) && d !== t.id) known++;
-    pending.set(t.id, known);
-    if (known === 0) queue.push(t);
+function kahnOrder({ tasks, depStart, dependentStart, dependentList }: Omit<GraphIndex, 'order'>): Int32Array {
+  const n = tasks.length;
+  const pending = new Int32Array(n);
+  const queue = new Int32Array(n);
+  let tail = 0;
+  for (let i = 0; i < n; i++) {
+    pending[i] = depStart[i + 1]! - depStart[i]!;
+    if (pending[i] === 0) queue[tail++] = i;
   }
-  for (let i = 0; i < queue.length; i++) {
-    for (const d of dependents.get(queue[i]!.id) ?? []) {
-      const left = pending.get(d.id)! - 1;
-      pending.set(d.id, left);
-      if (left === 0) queue.push(d);
+  for (let head = 0; head < tail; head++) {
+    const t = queue[head]!;
+    for (let k = dependentStart[t]!; k < dependentStart[t + 1]!; k++) {
+      const d = dependentList[k]!;
+      if (--pending[d]! === 0) queue[tail++] = d;
     }
   }
-  return queue;
+  return queue.subarray(0, tail);
 }
 
-export function dependentsOf(byId: ReadonlyMap<string, Task>): Map<string, Task[]> {
-  const out = new Map<string, Task[]>();
-  for (const t of byId.values()) {
-    for (const d of t.deps) {
-      const list = out.get(d);
-      if (list) list.push(t);
-      else out.set(d, [t]);
-    }
-  }
-  return out;
+/** Dependencies before dependents; tasks on or behind a cycle are left out. Unknown deps are ignored. */
+export function topologicalOrder(tasks: readonly Task[]): Task[] {
+  const index = indexGraph(tasks);
+  return Array.from(index.order, (i) => index.tasks[i]!);
 }
 
 /**
- * Longest remaining path from each task to the end of the graph, counting the task itself
- * (its estimate, else 1). Starting the task with the longest remaining path first is the
- * classic list-scheduling heuristic that keeps the critical path moving.
+ * Longest remaining path from each task (by number) to the end of the graph, counting the
+ * task itself (its estimate, else 1). Starting the task with the longest remaining path first
+ * is the classic list-scheduling heuristic that keeps the critical path moving.
  */
-export function remainingPathLengths({ order, dependents }: GraphIndex): Map<string, number> {
-  const length = new Map<string, number>();
-  for (let i = order.length - 1; i >= 0; i--) {
-    const t = order[i]!;
+export function remainingPathLengths({ tasks, order, dependentStart, dependentList }: GraphIndex): Float64Array {
+  const length = new Float64Array(tasks.length);
+  for (let o = order.length - 1; o >= 0; o--) {
+    const t = order[o]!;
     let tail = 0;
-    for (const d of dependents.get(t.id) ?? []) tail = Math.max(tail, length.get(d.id)!);
-    length.set(t.id, (t.estimate ?? 1) + tail);
+    for (let k = dependentStart[t]!; k < dependentStart[t + 1]!; k++) tail = Math.max(tail, length[dependentList[k]!]!);
+    length[t] = (tasks[t]!.estimate ?? 1) + tail;
   }
   return length;
 }
@@ -69,29 +111,28 @@ export interface CriticalPath {
   ids: string[];
 }
 
-/** The dependency chain with the largest sum of measured durations (tasks not run count 0). */
-export function measuredCriticalPath({ order }: GraphIndex, ms: ReadonlyMap<string, number>): CriticalPath {
-  const best = new Map<string, { total: number; prev: string | undefined }>();
-  let end: string | undefined;
+/** The dependency chain with the largest sum of measured durations (`ms` by task number; 0 if not run). */
+export function measuredCriticalPath({ tasks, order, depStart, depList }: GraphIndex, ms: ArrayLike<number>): CriticalPath {
+  const total = new Float64Array(tasks.length);
+  const prev = new Int32Array(tasks.length).fill(-1);
+  let end = -1;
   let endTotal = -1;
   for (const t of order) {
-    let prev: string | undefined;
-    let prevTotal = 0;
-    for (const d of t.deps) {
-      const b = best.get(d)!;
-      if (b.total > prevTotal || prev === undefined) {
-        prev = d;
-        prevTotal = b.total;
+    let before = 0;
+    for (let k = depStart[t]!; k < depStart[t + 1]!; k++) {
+      const d = depList[k]!;
+      if (total[d]! > before || prev[t] === -1) {
+        prev[t] = d;
+        before = total[d]!;
       }
     }
-    const total = prevTotal + (ms.get(t.id) ?? 0);
-    best.set(t.id, { total, prev });
-    if (total > endTotal) {
-      end = t.id;
-      endTotal = total;
+    total[t] = before + (ms[t] ?? 0);
+    if (total[t]! > endTotal) {
+      end = t;
+      endTotal = total[t]!;
     }
   }
   const ids: string[] = [];
-  for (let at = end; at !== undefined; at = best.get(at)!.prev) ids.push(at);
+  for (let at = end; at !== -1; at = prev[at]!) ids.push(tasks[at]!.id);
   return { ms: Math.max(0, endTotal), ids: ids.reverse() };
 }

@@ -66,7 +66,7 @@ export interface ExecuteResult {
 
 export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): Promise<ExecuteResult> {
   const index = validateGraph(graph);
-  const byId = index.byId;
+  const { tasks, numberOf } = index;
   const clock = options.clock ?? systemClock;
   const runId = options.runId ?? randomUUID();
   const redactor = options.redactor ?? new Redactor();
@@ -74,7 +74,9 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   const listeners = options.onEvent === undefined ? [] : Array.isArray(options.onEvent) ? options.onEvent : [options.onEvent];
   const started = clock.now();
   const elapsed = (): number => Math.round(clock.now() - started);
+  let retries = 0;
   const emit = (event: ExecutorEvent): void => {
+    if (event.type === 'task-retry') retries++;
     const clean = redactor.redactValue(event);
     for (const l of listeners) {
       try {
@@ -94,14 +96,18 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   const notices: LogEvent[] = [];
   const journal: JournalWriter = await openJournal({
     journal: options.journal,
-    identity: options.identity ?? graphIdentity(byId),
+    identity: options.identity ?? graphIdentity(tasks),
     runId,
     resume,
     dryRun,
-    byId,
+    fingerprintOf: (id) => {
+      const t = numberOf.get(id);
+      return t === undefined ? undefined : tasks[t]!.fingerprint;
+    },
+    taskCount: tasks.length,
     log: (level, message) => notices.push({ type: 'log', t: elapsed(), level, message }),
   });
-  emit({ type: 'run-start', t: 0, runId, tasks: byId.size, hosts: hostCounts(byId), concurrency, perHostConcurrency, resume, dryRun });
+  emit({ type: 'run-start', t: 0, runId, tasks: tasks.length, hosts: hostCounts(tasks), concurrency, perHostConcurrency, resume, dryRun });
   for (const n of notices) emit(n);
 
   const stop = new AbortController();
@@ -124,14 +130,11 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   const failed: FailedTaskSummary[] = [];
   const plan: PlannedTask[] = [];
   let skipped = 0;
-  let retries = 0;
-  const countRetries = (e: ExecutorEvent): void => void (e.type === 'task-retry' && retries++);
-  listeners.push(countRetries);
 
   const loop = await runLoop({
     graph: index,
     alreadyDone: journal.done,
-    priorityOf: (t) => priority.get(t.id) ?? 1,
+    priority,
     concurrency,
     perHostConcurrency,
     env,
@@ -145,18 +148,19 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   });
   cleanups.forEach((c) => c());
 
-  async function reportOutcome(task: Task, outcome: Outcome): Promise<boolean> {
+  function reportOutcome(task: Task, outcome: Outcome): boolean | Promise<boolean> {
     if (outcome.kind === 'done') {
       if (dryRun) {
         const changes = outcome.changes ?? [];
         plan.push({ ...taskRef(task), skipped: false, changes });
         emit({ type: 'task-planned', t: elapsed(), ...taskRef(task), changes });
-      } else {
-        // Durable before it is announced: a kill -9 right after `task-done` loses nothing.
-        await journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms: outcome.ms });
-        emit({ type: 'task-done', t: elapsed(), ...taskRef(task), ms: outcome.ms, attempts: outcome.attempts });
+        return true;
       }
-      return true;
+      // Durable before it is announced: a kill -9 right after `task-done` loses nothing.
+      return journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms: outcome.ms }).then(() => {
+        emit({ type: 'task-done', t: elapsed(), ...taskRef(task), ms: outcome.ms, attempts: outcome.attempts });
+        return true;
+      });
     }
     if (outcome.kind === 'failed') {
       journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'failed', ms: outcome.ms });
@@ -169,12 +173,13 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   }
 
   let doneCount = 0;
-  const ms = new Map<string, number>();
-  for (const [id, o] of loop.outcomes) {
-    ms.set(id, o.ms);
+  const ms = new Float64Array(index.tasks.length);
+  loop.outcomes.forEach((o, t) => {
+    if (!o) return;
+    ms[t] = o.ms;
     if (o.kind === 'done') doneCount++;
-  }
-  const unfinished = byId.size - skipped - doneCount - failed.length;
+  });
+  const unfinished = tasks.length - skipped - doneCount - failed.length;
   // A stop that came after the last task started changed nothing: that run is not interrupted.
   const interrupted = (stop.signal.aborted || force.signal.aborted) && unfinished > 0;
   await journal.finish(failed.length > 0 || journal.broken !== undefined ? 'failed' : interrupted ? 'interrupted' : 'ok');
@@ -183,11 +188,11 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   const exitCode = finalStatus === 'ok' ? ExitCode.Ok : finalStatus === 'failed' ? ExitCode.Failed : ExitCode.Interrupted;
   const criticalPath = measuredCriticalPath(index, ms);
   const totals: RunTotals = {
-    tasks: byId.size,
+    tasks: tasks.length,
     done: dryRun ? 0 : doneCount,
     skipped,
     planned: dryRun ? doneCount : 0,
-    failed: failed.filter((f) => byId.has(f.id)).length,
+    failed: failed.filter((f) => numberOf.has(f.id)).length,
     notRun: unfinished - loop.abandoned.length,
     abandoned: loop.abandoned.length,
     retries,
@@ -196,20 +201,22 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   const redactedFailed = redactor.redactValue(failed);
   emit({ type: 'run-done', t: total, runId, status: finalStatus, exitCode, ms: total, totals, criticalPath, failed: redactedFailed });
   // Finishing order depends on I/O timing; a dependency order keeps `drover plan` stable.
-  const position = new Map(index.order.map((t, i) => [t.id, i]));
-  plan.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  if (plan.length > 1) {
+    const position = new Map(Array.from(index.order, (t, i) => [index.tasks[t]!.id, i]));
+    plan.sort((a, b) => position.get(a.id)! - position.get(b.id)!);
+  }
   return { ok: finalStatus === 'ok', status: finalStatus, exitCode, runId, failed: redactedFailed, totals, criticalPath, ms: total, plan: redactor.redactValue(plan) };
 }
 
-function hostCounts(byId: ReadonlyMap<string, Task>): { host: string; tasks: number }[] {
+function hostCounts(tasks: readonly Task[]): { host: string; tasks: number }[] {
   const counts = new Map<string, number>();
-  for (const t of byId.values()) counts.set(hostKey(t), (counts.get(hostKey(t)) ?? 0) + 1);
+  for (const t of tasks) counts.set(hostKey(t), (counts.get(hostKey(t)) ?? 0) + 1);
   return [...counts].map(([host, tasks]) => ({ host, tasks }));
 }
 
-function graphIdentity(byId: ReadonlyMap<string, Task>): string {
+function graphIdentity(tasks: readonly Task[]): string {
   const h = createHash('sha256');
-  for (const id of [...byId.keys()].sort()) h.update(id).update('\0');
+  for (const id of tasks.map((t) => t.id).sort()) h.update(id).update('\0');
   return `graph:${h.digest('hex').slice(0, 16)}`;
 }
 

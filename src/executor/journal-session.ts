@@ -11,8 +11,7 @@ export interface JournalWriter {
   /** The first write error, if any: the run stops, since the journal can no longer be trusted. */
   readonly broken: unknown;
   brokenSummary(): FailedTaskSummary;
-  /** Queued at once; durable before finish() resolves. Never throws (sets broken instead). */
-  /** Resolves when the line is durable (or the journal is broken: see `broken`). */
+  /** Resolves when the line is durable (or the journal is broken: see `broken`); never rejects. */
   record(r: JournalRecord): Promise<void>;
   finish(status: RunStatus): Promise<void>;
 }
@@ -23,7 +22,9 @@ export interface OpenJournalOptions {
   runId: string;
   resume: boolean;
   dryRun: boolean;
-  byId: ReadonlyMap<string, Task>;
+  /** The run's tasks by id (only read when resuming). */
+  fingerprintOf: (id: string) => string | undefined;
+  taskCount: number;
   log: (level: LogLevel, message: string) => void;
 }
 
@@ -60,8 +61,8 @@ async function openJournalUnchecked(o: OpenJournalOptions): Promise<JournalWrite
     if (state.identity !== undefined && !ours) {
       o.log('warn', `journal ${journal.location} belongs to another configuration (${state.identity}); ignoring it and running every task`);
     } else if (ours) {
-      for (const [id, fp] of state.done) if (o.byId.get(id)?.fingerprint === fp) done.add(id);
-      o.log('info', `resuming: ${done.size} of ${o.byId.size} task(s) already done according to ${journal.location}`);
+      for (const [id, fp] of state.done) if (o.fingerprintOf(id) === fp) done.add(id);
+      o.log('info', `resuming: ${done.size} of ${o.taskCount} task(s) already done according to ${journal.location}`);
     } else {
       o.log('info', `nothing to resume: no journal at ${journal.location}; running every task`);
     }
@@ -89,6 +90,9 @@ class Writer implements JournalWriter {
   broken: unknown = undefined;
   runId = '';
   private readonly pending: Promise<void>[] = [];
+  /** A group-committing journal hands the lines of one batch the same promise: so do we. */
+  private lastWrite: Promise<void> | undefined;
+  private lastSettled: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly journal: Journal | undefined,
@@ -104,10 +108,13 @@ class Writer implements JournalWriter {
     } catch (err) {
       write = Promise.reject(err);
     }
+    if (write === this.lastWrite) return this.lastSettled;
     const settled = write.catch((err: unknown) => {
       this.broken ??= err ?? new Error('journal write failed');
     });
     this.pending.push(settled);
+    this.lastWrite = write;
+    this.lastSettled = settled;
     return settled;
   }
 

@@ -1,5 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, fdatasync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 
 /**
  * Where the journal lives. The executor writes whole lines; an implementation must make an
@@ -16,16 +15,26 @@ export interface Journal {
   close(): Promise<void>;
 }
 
+interface Batch {
+  lines: string[];
+  done: Promise<void>;
+  resolve: () => void;
+  reject: (err: unknown) => void;
+}
+
 /**
  * A journal file (0600), appended with O_APPEND and fdatasync'd. Appends arriving while a sync
- * is in flight are written together and share the next sync ("group commit"): every line is
- * still durable before its promise resolves, but thousands of short tasks do not wait in a
- * queue of single-line syncs.
+ * is in flight are written together and share the next sync ("group commit"), and one promise:
+ * every line is still durable before its promise resolves, but thousands of short tasks do not
+ * wait in a queue of single-line syncs. Lines are written synchronously (a copy into the page
+ * cache, microseconds; it survives a kill -9 at once) and only the sync goes to the thread
+ * pool: one round trip per batch instead of two, which a loaded machine makes slow.
  */
 export class FileJournal implements Journal {
   readonly location: string;
-  private handle: FileHandle | undefined;
-  private pending: { text: string; resolve: () => void; reject: (e: unknown) => void }[] = [];
+  private fd: number | undefined;
+  /** Lines waiting for the next write; undefined when none. */
+  private next: Batch | undefined;
   private writing: Promise<void> | undefined;
 
   constructor(path: string) {
@@ -51,22 +60,34 @@ export class FileJournal implements Journal {
    */
   async reset(text = ''): Promise<void> {
     await this.drain();
-    await this.handle?.close();
-    this.handle = undefined;
+    this.closeFd();
     writeFileSync(this.location, text, { mode: 0o600 });
   }
 
   append(text: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      this.pending.push({ text, resolve, reject });
-      this.writing ??= this.writeLoop();
-    });
+    let batch = this.next;
+    if (!batch) {
+      let resolve!: () => void;
+      let reject!: (err: unknown) => void;
+      const done = new Promise<void>((res, rej) => {
+        resolve = res;
+        reject = rej;
+      });
+      batch = this.next = { lines: [], done, resolve, reject };
+    }
+    batch.lines.push(text);
+    this.writing ??= this.writeLoop();
+    return batch.done;
   }
 
   async close(): Promise<void> {
     await this.drain();
-    await this.handle?.close();
-    this.handle = undefined;
+    this.closeFd();
+  }
+
+  private closeFd(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 
   private async drain(): Promise<void> {
@@ -75,22 +96,30 @@ export class FileJournal implements Journal {
 
   private async writeLoop(): Promise<void> {
     try {
-      while (this.pending.length > 0) {
-        const batch = this.pending;
-        this.pending = [];
+      for (let batch = this.next; batch; batch = this.next) {
+        this.next = undefined;
         try {
-          this.handle ??= await open(this.location, 'a', 0o600);
-          await this.handle.write(batch.map((b) => b.text).join(''));
-          await this.handle.datasync();
-          for (const b of batch) b.resolve();
+          this.fd ??= openSync(this.location, 'a', 0o600);
+          writeAll(this.fd, batch.lines.join(''));
+          await datasync(this.fd);
+          batch.resolve();
         } catch (err) {
-          for (const b of batch) b.reject(err);
+          batch.reject(err);
         }
       }
     } finally {
       this.writing = undefined;
     }
   }
+}
+
+function writeAll(fd: number, text: string): void {
+  const bytes = Buffer.from(text, 'utf8');
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+}
+
+function datasync(fd: number): Promise<void> {
+  return new Promise((resolve, reject) => fdatasync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
 /** In-memory journal for tests and dry runs; `text` is what a file would hold. */

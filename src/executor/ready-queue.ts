@@ -1,37 +1,43 @@
 import { hostKey, type Task } from './task.js';
 
 /**
- * Ready tasks, grouped per host, and the choice of which one starts next:
+ * Ready tasks (by number), grouped per host, and the choice of which one starts next:
  *  1. only hosts below their own limit (hostless tasks have no per-host limit);
  *  2. fairness: the host with the fewest running tasks, so a host with 500 ready tasks does
  *     not take every slot while others wait;
  *  3. critical path first: among those, the host whose best ready task has the longest
  *     remaining path; within a host, that task;
  *  4. then the host that started something least recently, then insertion order (determinism).
+ * Hosts that may start something sit in a heap ordered by these rules, so push, take and
+ * finished cost O(log hosts) instead of a scan of every host per start.
  */
 interface HostLane {
-  key: string;
   limited: boolean;
   running: number;
   lastStart: number;
+  /** Ready tasks: max-heap on priority, then min on seq. */
   heap: Entry[];
+  /** Position in the lane heap, -1 when not eligible (nothing ready, or at its limit). */
+  at: number;
 }
 interface Entry {
-  task: Task;
+  task: number;
   priority: number;
   seq: number;
 }
 
 export class ReadyQueue {
   private readonly lanes = new Map<string, HostLane>();
-  /** Lanes with at least one ready task: take() looks only at these (not every host). */
-  private readonly nonEmpty = new Set<HostLane>();
+  private readonly laneOf: (HostLane | undefined)[] = [];
+  /** Eligible lanes, best first (rules above). */
+  private readonly eligible: HostLane[] = [];
   private seq = 0;
   private starts = 0;
   private size = 0;
 
   constructor(
-    private readonly priorityOf: (task: Task) => number,
+    private readonly tasks: readonly Task[],
+    private readonly priority: ArrayLike<number>,
     private readonly perHostLimit: number,
   ) {}
 
@@ -39,42 +45,104 @@ export class ReadyQueue {
     return this.size;
   }
 
-  push(task: Task): void {
+  push(task: number): void {
     const lane = this.lane(task);
-    heapPush(lane.heap, { task, priority: this.priorityOf(task), seq: this.seq++ });
-    this.nonEmpty.add(lane);
+    entryPush(lane.heap, { task, priority: this.priority[task] ?? 1, seq: this.seq++ });
     this.size++;
+    this.placed(lane);
   }
 
   /** The next task to start (and counts it running), or undefined if none may start now. */
-  take(): Task | undefined {
-    if (this.size === 0) return undefined;
-    let best: HostLane | undefined;
-    for (const lane of this.nonEmpty) {
-      if (lane.limited && lane.running >= this.perHostLimit) continue;
-      if (best === undefined || better(lane, best)) best = lane;
-    }
-    if (!best) return undefined;
-    const entry = heapPop(best.heap)!;
-    if (best.heap.length === 0) this.nonEmpty.delete(best);
+  take(): number | undefined {
+    const best = this.eligible[0];
+    if (best === undefined) return undefined;
+    const entry = entryPop(best.heap)!;
     best.running++;
     best.lastStart = ++this.starts;
     this.size--;
+    this.placed(best);
     return entry.task;
   }
 
-  finished(task: Task): void {
-    this.lane(task).running--;
+  finished(task: number): void {
+    const lane = this.lane(task);
+    lane.running--;
+    this.placed(lane);
   }
 
-  private lane(task: Task): HostLane {
-    const key = hostKey(task);
-    let lane = this.lanes.get(key);
+  private lane(task: number): HostLane {
+    let lane = this.laneOf[task];
+    if (lane) return lane;
+    const t = this.tasks[task]!;
+    const key = hostKey(t);
+    lane = this.lanes.get(key);
     if (!lane) {
-      lane = { key, limited: task.host !== undefined, running: 0, lastStart: 0, heap: [] };
+      lane = { limited: t.host !== undefined, running: 0, lastStart: 0, heap: [], at: -1 };
       this.lanes.set(key, lane);
     }
+    this.laneOf[task] = lane;
     return lane;
+  }
+
+  /** Puts a lane whose state changed where it belongs in the heap (or takes it out). */
+  private placed(lane: HostLane): void {
+    const h = this.eligible;
+    const ok = lane.heap.length > 0 && !(lane.limited && lane.running >= this.perHostLimit);
+    if (!ok) {
+      if (lane.at >= 0) this.removeAt(lane.at);
+      return;
+    }
+    if (lane.at < 0) {
+      lane.at = h.length;
+      h.push(lane);
+    }
+    this.siftDown(this.siftUp(lane.at));
+  }
+
+  private removeAt(i: number): void {
+    const h = this.eligible;
+    const gone = h[i]!;
+    const last = h.pop()!;
+    gone.at = -1;
+    if (last === gone) return;
+    h[i] = last;
+    last.at = i;
+    this.siftDown(this.siftUp(i));
+  }
+
+  private siftUp(i: number): number {
+    const h = this.eligible;
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (!better(h[i]!, h[p]!)) break;
+      this.swap(i, p);
+      i = p;
+    }
+    return i;
+  }
+
+  private siftDown(i: number): void {
+    const h = this.eligible;
+    for (;;) {
+      const l = 2 * i + 1;
+      const r = l + 1;
+      let m = i;
+      if (l < h.length && better(h[l]!, h[m]!)) m = l;
+      if (r < h.length && better(h[r]!, h[m]!)) m = r;
+      if (m === i) return;
+      this.swap(i, m);
+      i = m;
+    }
+  }
+
+  private swap(i: number, j: number): void {
+    const h = this.eligible;
+    const a = h[i]!;
+    const b = h[j]!;
+    h[i] = b;
+    h[j] = a;
+    a.at = j;
+    b.at = i;
   }
 }
 
@@ -92,18 +160,20 @@ function above(a: Entry, b: Entry): boolean {
   return a.priority !== b.priority ? a.priority > b.priority : a.seq < b.seq;
 }
 
-function heapPush(h: Entry[], e: Entry): void {
+function entryPush(h: Entry[], e: Entry): void {
   h.push(e);
   let i = h.length - 1;
   while (i > 0) {
     const p = (i - 1) >> 1;
     if (!above(h[i]!, h[p]!)) break;
-    [h[i], h[p]] = [h[p]!, h[i]!];
+    const t = h[i]!;
+    h[i] = h[p]!;
+    h[p] = t;
     i = p;
   }
 }
 
-function heapPop(h: Entry[]): Entry | undefined {
+function entryPop(h: Entry[]): Entry | undefined {
   const top = h[0];
   const last = h.pop();
   if (h.length > 0 && last) {
@@ -116,7 +186,9 @@ function heapPop(h: Entry[]): Entry | undefined {
       if (l < h.length && above(h[l]!, h[m]!)) m = l;
       if (r < h.length && above(h[r]!, h[m]!)) m = r;
       if (m === i) break;
-      [h[i], h[m]] = [h[m]!, h[i]!];
+      const t = h[i]!;
+      h[i] = h[m]!;
+      h[m] = t;
       i = m;
     }
   }

@@ -7,7 +7,8 @@ export interface LoopOptions {
   graph: GraphIndex;
   /** Done in an earlier run (resume): count as finished without running. */
   alreadyDone: ReadonlySet<string>;
-  priorityOf: (task: Task) => number;
+  /** Remaining path length by task number (critical path first). */
+  priority: ArrayLike<number>;
   concurrency: number;
   perHostConcurrency: number;
   env: AttemptEnv;
@@ -22,36 +23,43 @@ export interface LoopOptions {
 }
 
 export interface LoopResult {
-  outcomes: Map<string, Outcome>;
+  /** By task number; undefined for tasks that did not finish (not run, skipped, abandoned). */
+  outcomes: (Outcome | undefined)[];
   /** Running when the loop gave up waiting (aborted at once). */
   abandoned: string[];
 }
+
+const RUNNING = 1;
+const SETTLING = 2;
+const SETTLED = 3;
 
 /**
  * The sliding window: whenever a task finishes, its dependents whose deps are all done become
  * ready, and ready tasks start while the global and per-host limits allow. No phases.
  */
 export function runLoop(o: LoopOptions): Promise<LoopResult> {
-  const { byId, dependents } = o.graph;
-  const waitingOn = new Map<string, number>();
-  const ready = new ReadyQueue(o.priorityOf, o.perHostConcurrency);
-  const outcomes = new Map<string, Outcome>();
-  const runningIds = new Set<string>();
+  const { tasks, depStart, dependentStart, dependentList } = o.graph;
+  const n = tasks.length;
+  const waitingOn = new Int32Array(n);
+  /** 0 not started, then RUNNING → SETTLING (outcome known, journal line in flight) → SETTLED. */
+  const state = new Uint8Array(n);
+  const ready = new ReadyQueue(tasks, o.priority, o.perHostConcurrency);
+  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(n);
+  let running = 0;
   let stopped = false;
 
-  const release = (task: Task): void => {
-    for (const d of dependents.get(task.id) ?? []) {
-      const left = waitingOn.get(d.id)! - 1;
-      waitingOn.set(d.id, left);
-      if (left === 0) enqueue(d);
+  const release = (t: number): void => {
+    for (let k = dependentStart[t]!; k < dependentStart[t + 1]!; k++) {
+      const d = dependentList[k]!;
+      if (--waitingOn[d]! === 0) enqueue(d);
     }
   };
-  const enqueue = (task: Task): void => {
-    if (o.alreadyDone.has(task.id)) {
-      o.onSkipped(task);
-      release(task);
+  const enqueue = (t: number): void => {
+    if (o.alreadyDone.has(tasks[t]!.id)) {
+      o.onSkipped(tasks[t]!);
+      release(t);
     } else {
-      ready.push(task);
+      ready.push(t);
     }
   };
 
@@ -62,35 +70,43 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
       settled = true;
       o.env.forceSignal.removeEventListener('abort', finish);
       // A task whose outcome is known but whose journal line is still being written is not abandoned.
-      resolve({ outcomes, abandoned: [...runningIds].filter((id) => !outcomes.has(id)) });
+      const abandoned: string[] = [];
+      for (let t = 0; t < n; t++) if (state[t] === RUNNING) abandoned.push(tasks[t]!.id);
+      resolve({ outcomes, abandoned });
     };
     const fill = (): void => {
       if (o.shouldStop() || o.env.forceSignal.aborted) stopped = true;
-      while (!stopped && runningIds.size < o.concurrency) {
-        const task = ready.take();
-        if (!task) break;
-        runningIds.add(task.id);
-        void runTask(task, o.env).then((outcome) => done(task, outcome));
+      while (!stopped && running < o.concurrency) {
+        const t = ready.take();
+        if (t === undefined) break;
+        running++;
+        state[t] = RUNNING;
+        void runTask(tasks[t]!, o.env).then((outcome) => done(t, outcome));
       }
-      if (runningIds.size === 0 || o.env.forceSignal.aborted) finish();
+      if (running === 0 || o.env.forceSignal.aborted) finish();
     };
-    const done = async (task: Task, outcome: Outcome): Promise<void> => {
+    const done = (t: number, outcome: Outcome): void => {
       if (settled) return;
-      outcomes.set(task.id, outcome);
-      const keepGoing = await o.onOutcome(task, outcome);
+      outcomes[t] = outcome;
+      state[t] = SETTLING;
+      const keepGoing = o.onOutcome(tasks[t]!, outcome);
+      if (typeof keepGoing === 'boolean') settle(t, outcome, keepGoing);
+      else void keepGoing.then((k) => settle(t, outcome, k));
+    };
+    const settle = (t: number, outcome: Outcome, keepGoing: boolean): void => {
       if (settled) return;
-      runningIds.delete(task.id);
-      ready.finished(task);
+      state[t] = SETTLED;
+      running--;
+      ready.finished(t);
       if (!keepGoing) stopped = true;
-      if (outcome.kind === 'done') release(task);
+      if (outcome.kind === 'done') release(t);
       fill();
     };
 
     o.env.forceSignal.addEventListener('abort', finish, { once: true });
-    for (const t of byId.values()) {
-      waitingOn.set(t.id, t.deps.length);
-    }
-    for (const t of byId.values()) if (t.deps.length === 0) enqueue(t);
+    for (let t = 0; t < n; t++) waitingOn[t] = depStart[t + 1]! - depStart[t]!;
+    // Roots by their static count: enqueueing a skipped root already releases its dependents.
+    for (let t = 0; t < n; t++) if (depStart[t + 1] === depStart[t]) enqueue(t);
     fill();
   });
 }

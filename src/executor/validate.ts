@@ -1,5 +1,5 @@
 import { DroverError } from '../errors.js';
-import { indexGraph, type GraphIndex } from './critical-path.js';
+import { indexGraph, type GraphIndex, type IndexProblems } from './critical-path.js';
 import type { Task, TaskGraph } from './task.js';
 
 export type GraphProblem =
@@ -34,21 +34,15 @@ export function describeProblem(p: GraphProblem): string {
 
 /** Every problem at once (not just the first), so one fix round is enough. */
 function checkGraph(graph: TaskGraph): { problems: GraphProblem[]; index: GraphIndex } {
-  const problems: GraphProblem[] = [];
-  const byId = new Map<string, Task>();
-  for (const t of graph.tasks) {
-    if (byId.has(t.id)) problems.push({ kind: 'duplicate-id', id: t.id });
-    else byId.set(t.id, t);
-  }
-  for (const t of byId.values()) {
-    for (const d of t.deps) {
-      if (d === t.id) problems.push({ kind: 'self-dep', id: t.id });
-      else if (!byId.has(d)) problems.push({ kind: 'missing-dep', id: t.id, dep: d });
-    }
-  }
-  const index = indexGraph(byId);
+  const found: IndexProblems = { duplicateIds: [], badDeps: [] };
+  const index = indexGraph(graph.tasks, found);
+  const problems: GraphProblem[] = found.duplicateIds.map((id) => ({ kind: 'duplicate-id', id }));
+  for (const [id, dep] of found.badDeps) problems.push(dep === id ? { kind: 'self-dep', id } : { kind: 'missing-dep', id, dep });
   // Kahn's order leaves out exactly the tasks on or behind a cycle; only then search for paths.
-  if (index.order.length < byId.size) for (const path of findCycles(byId)) problems.push({ kind: 'cycle', path });
+  if (index.order.length < index.tasks.length) {
+    const byId = new Map(index.tasks.map((t) => [t.id, t]));
+    for (const path of findCycles(byId)) problems.push({ kind: 'cycle', path });
+  }
   return { problems, index };
 }
 
