@@ -1,0 +1,40 @@
+import type { Duplex } from 'node:stream';
+import { CertName } from '../pki/names.js';
+import type { Pki } from '../pki/reconcile.js';
+import type { KubeOps } from '../plan/kube-ops.js';
+import { applyObjects } from './apply.js';
+import { createKubeClient, type KubeClient } from './client.js';
+import { Discovery } from './discovery.js';
+import { cordon, cordonAndDrain, deleteNode } from './drain.js';
+import { tlsSocket } from './tls.js';
+import { waitNodesReady, waitRollout } from './wait.js';
+
+/** KubeOps over one client; discovery is cached for the client's life (one `drover up`). */
+export function createKubeOps(client: KubeClient): KubeOps {
+  const discovery = new Discovery(client);
+  return {
+    apply: (objects, opts) => applyObjects(client, discovery, objects, opts),
+    waitRollout: (kind, namespace, name, opts) => waitRollout(client, { kind, namespace, name }, opts),
+    waitNodesReady: (names, opts) => waitNodesReady(client, names, opts),
+    cordonAndDrain: async (node, opts) => {
+      await cordonAndDrain(client, node, opts);
+    },
+    uncordon: (node) => cordon(client, node, false),
+    deleteNode: (node) => deleteNode(client, node),
+  };
+}
+
+/**
+ * The admin's view of the API over raw streams to an apiserver's port (in `drover up`: an
+ * SSH-forwarded channel to a control-plane node's 127.0.0.1:6443). Nothing connects until the
+ * first call, so the ops can be created at plan time, before the apiserver runs.
+ */
+export function adminKubeOps(openStream: () => Promise<Duplex>, pki: Pki): KubeOps & { close(): void } {
+  const ca = pki.certs[CertName.kubeCa];
+  const admin = pki.certs[CertName.admin];
+  if (!ca || !admin?.keyPem) throw new Error('the PKI has no kube-ca or kube-admin certificate');
+  const client = createKubeClient({
+    openSocket: async () => tlsSocket(await openStream(), { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem!, servername: 'localhost' }),
+  });
+  return { ...createKubeOps(client), close: () => client.close() };
+}

@@ -1,0 +1,30 @@
+import type { ApplyResult, KubeObject, WorkloadKind } from '../addons/kube-object.js';
+
+/**
+ * What tasks may ask of the Kubernetes API, as an interface (like ClusterOps for nodes): plans
+ * close over it and stay pure; src/kube/ops.ts implements it over a KubeClient; tests fake it.
+ * Every call names the objects it is about in its errors.
+ */
+export interface KubeWaitOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+}
+
+export interface KubeDrainOptions extends KubeWaitOptions {
+  /** Also evict pods no controller owns (kubectl drain --force). */
+  force?: boolean;
+  /** Overrides each pod's grace period when >= 0. */
+  gracePeriodSeconds?: number;
+}
+
+export interface KubeOps {
+  /** Server-side apply (field manager drover, force); `dryRun` = the API validates, stores nothing. */
+  apply(objects: readonly KubeObject[], opts: { dryRun: boolean; signal?: AbortSignal }): Promise<ApplyResult[]>;
+  waitRollout(kind: WorkloadKind, namespace: string, name: string, opts: KubeWaitOptions): Promise<void>;
+  waitNodesReady(names: readonly string[], opts: KubeWaitOptions): Promise<void>;
+  /** Cordon, evict all but DaemonSet and mirror pods, wait until they are gone. A missing node is fine. */
+  cordonAndDrain(node: string, opts: KubeDrainOptions): Promise<void>;
+  uncordon(node: string): Promise<void>;
+  /** Delete the Node object; absent is fine. */
+  deleteNode(node: string): Promise<void>;
+}
