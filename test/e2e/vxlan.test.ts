@@ -1,0 +1,158 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { loadClusterModel } from '../../src/config/index.js';
+import { execute } from '../../src/executor/index.js';
+import type { ClusterModel, ClusterNode } from '../../src/model/cluster.js';
+import { CNI_CONFIG_PATH } from '../../src/network/cni-config.js';
+import { assignPodSubnets } from '../../src/network/pod-subnets.js';
+import { vxlanNodeConfigs } from '../../src/network/vxlan-config.js';
+import { SshNetworkOps } from '../../src/ops/ssh-network-ops.js';
+import { planVxlan } from '../../src/plan/network-vxlan.js';
+import { openTransport, type NodeTransport } from '../../src/transport/session.js';
+import { describeLab, startLab, type LabHandle } from './lab-fixture.js';
+
+/**
+ * The built-in vxlan overlay on 3 real lab nodes (each its own network namespace with Docker's
+ * FORWARD policy DROP): drover's tasks through SshNetworkOps converge the nodes, traffic between
+ * nodes' pod ranges crosses the VXLAN device (gateways answer over SSH, and pods in their own
+ * network namespaces on cni0 reach each other through FORWARD), a re-run changes nothing,
+ * dropping a node changes only the peers' entries for it, and removeVxlan leaves each node's
+ * links, routes and rules as they were.
+ */
+describeLab('vxlan overlay on lab nodes', () => {
+  let lab: LabHandle;
+  let model: ClusterModel;
+  let t: NodeTransport;
+  let ops: SshNetworkOps;
+  let subnets: Record<string, string>;
+  const before: string[] = [];
+  const pods: number[] = [];
+
+  const node = (i: number): ClusterNode => model.nodes[i]!;
+  const run = async (i: number, cmd: string) => {
+    const r = await lab.exec(i, cmd);
+    if (r.code !== 0) throw new Error(`node ${i}: ${cmd} → exit ${r.code}: ${r.stderr}`);
+    return r.stdout;
+  };
+  /** What removeVxlan must give back: link names, main routes, filter and nat rules. */
+  const networkListing = (i: number) =>
+    run(i, "ip -o link show | awk -F': ' '{print $2}' | sed 's/@.*//' | sort; echo --; ip -4 route show; echo --; iptables -w 5 -S; echo --; iptables -w 5 -t nat -S");
+  const subnetIp = (address: string, host: number) => subnets[address]!.replace(/\.0\/\d+$/, `.${host}`);
+  const vxlanPackets = async (i: number) => {
+    const stats = JSON.parse(await run(i, 'ip -s -j link show dev drover.vxlan'))[0].stats64;
+    return { tx: stats.tx.packets as number, rx: stats.rx.packets as number };
+  };
+  const ping = async (from: number, ip: string) => (await t.host(node(from)).exec(`busybox ping -c 1 -W 3 ${ip}`)).code;
+
+  beforeAll(async () => {
+    lab = await startLab({ name: 'e2e-vxlan', nodes: 3 });
+    const passwordFile = join(lab.dir, 'registry-password');
+    const env = { ...process.env, ...(existsSync(passwordFile) ? { DROVER_LAB_REGISTRY_PASSWORD: readFileSync(passwordFile, 'utf8').trim() } : {}) };
+    ({ model } = await loadClusterModel(lab.clusterYmlPath, env));
+    model = { ...model, network: { ...model.network, plugin: 'vxlan' } };
+    t = await openTransport(model, env);
+    ops = new SshNetworkOps(t);
+    for (let i = 0; i < 3; i++) before.push(await networkListing(i));
+    subnets = assignPodSubnets(model.network.clusterCidr, model.nodes);
+  });
+  afterAll(async () => {
+    for (const [i, pid] of pods.entries()) await lab?.exec(i, `kill ${pid}`).catch(() => undefined);
+    await t?.close();
+    await lab?.stop();
+  });
+
+  it('plans a device, two peers and the rules per node, then converges all three', async () => {
+    const tasks = planVxlan({ model, subnets, ops });
+    const dry = await execute({ tasks }, { dryRun: true });
+    const first = dry.plan.find((p) => p.id === `network/vxlan@${node(0).address}`)!.changes.map((c) => `${c.action} ${c.subject}`);
+    expect(first.filter((c) => c.startsWith('create overlay peer'))).toEqual([
+      `create overlay peer ${node(1).address}: ${subnets[node(1).address]}`,
+      `create overlay peer ${node(2).address}: ${subnets[node(2).address]}`,
+    ]);
+    expect(first[0]).toMatch(/^create vxlan device drover\.vxlan/);
+    expect(dry.plan.find((p) => p.id === `network/cni-config@${node(0).address}`)!.changes).toEqual([{ action: 'create', subject: `${CNI_CONFIG_PATH} (644)` }]);
+    expect(await run(0, 'ip link show dev drover.vxlan 2>&1 || true')).toMatch(/does not exist/);
+
+    const result = await execute({ tasks });
+    expect(result.failed).toEqual([]);
+    expect(result.ok).toBe(true);
+    const conf = JSON.parse(await run(1, `cat ${CNI_CONFIG_PATH}`));
+    expect(conf.plugins[0].ipam.ranges[0][0].subnet).toBe(subnets[node(1).address]);
+    expect(await run(0, 'iptables -w 5 -S FORWARD')).toContain(`-A FORWARD -s ${model.network.clusterCidr} -m comment --comment drover-vxlan -j ACCEPT`);
+    expect(await run(0, 'iptables -w 5 -S FORWARD | head -1')).toBe('-P FORWARD DROP');
+  });
+
+  it('gateways answer across nodes over SSH, and pods on cni0 reach each other through FORWARD', async () => {
+    for (let i = 0; i < 3; i++) {
+      // What the CNI bridge plugin does on the first pod: cni0 with the subnet's .1 (the gateway).
+      await run(i, `ip link add cni0 type bridge && ip addr add ${subnetIp(node(i).address, 1)}/24 dev cni0 && ip link set cni0 mtu 1450 up`);
+      // A pod: a network namespace with a veth into cni0.
+      const pid = Number(await run(i, 'unshare -n sleep 600 >/dev/null 2>&1 & echo $!'));
+      pods.push(pid);
+      await run(i, `ip link add vxpod type veth peer name eth0 netns ${pid} && ip link set vxpod master cni0 up`);
+      await run(i, `nsenter -t ${pid} -n sh -c 'ip link set lo up && ip link set eth0 mtu 1450 up && ip addr add ${subnetIp(node(i).address, 10)}/24 dev eth0 && ip route add default via ${subnetIp(node(i).address, 1)}'`);
+    }
+    const packets = await Promise.all([0, 1, 2].map(vxlanPackets));
+    for (let from = 0; from < 3; from++) {
+      for (let to = 0; to < 3; to++) {
+        if (from === to) continue;
+        expect(await ping(from, subnetIp(node(to).address, 1)), `node ${from} → gateway of node ${to}`).toBe(0);
+        const pod = await lab.exec(from, `nsenter -t ${pods[from]} -n busybox ping -c 1 -W 3 ${subnetIp(node(to).address, 10)}`);
+        expect(pod.code, `pod on node ${from} → pod on node ${to}: ${pod.stdout} ${pod.stderr}`).toBe(0);
+      }
+    }
+    const after = await Promise.all([0, 1, 2].map(vxlanPackets));
+    for (let i = 0; i < 3; i++) {
+      expect(after[i]!.tx - packets[i]!.tx).toBeGreaterThanOrEqual(8);
+      expect(after[i]!.rx - packets[i]!.rx).toBeGreaterThanOrEqual(8);
+    }
+    // Without drover's FORWARD rules Docker's DROP policy stops pod traffic: the rules are what carries it.
+    await run(0, `iptables -w 5 -D FORWARD -s ${model.network.clusterCidr} -m comment --comment drover-vxlan -j ACCEPT && iptables -w 5 -D FORWARD -d ${model.network.clusterCidr} -m comment --comment drover-vxlan -j ACCEPT`);
+    expect((await lab.exec(0, `nsenter -t ${pods[0]} -n busybox ping -c 1 -W 2 ${subnetIp(node(1).address, 10)}`)).code).not.toBe(0);
+    expect(await ops.ensureVxlan(node(0), planConfig(0))).toBe('changed');
+    expect((await lab.exec(0, `nsenter -t ${pods[0]} -n busybox ping -c 1 -W 3 ${subnetIp(node(1).address, 10)}`)).code).toBe(0);
+  });
+
+  /** The config `planVxlan` gives node i's task (what `drover up` would use). */
+  const planConfig = (i: number) => vxlanNodeConfigs(model, model.nodes, subnets).get(node(i).address)!;
+
+  it('a second run changes nothing on any node', async () => {
+    const tasks = planVxlan({ model, subnets, ops });
+    const dry = await execute({ tasks }, { dryRun: true });
+    expect(dry.plan.flatMap((p) => p.changes)).toEqual([]);
+    for (let i = 0; i < 3; i++) expect(await ops.ensureVxlan(node(i), planConfig(i))).toBe('unchanged');
+  });
+
+  it('dropping a node from the model: the remaining peers lose only its entries and still talk', async () => {
+    const entries = async (i: number) =>
+      (await run(i, 'bridge fdb show dev drover.vxlan; ip neigh show dev drover.vxlan; ip route show dev drover.vxlan')).split('\n').map((l) => l.trim());
+    const gone = node(2);
+    const was = await Promise.all([0, 1].map(entries));
+    const smaller = { ...model, nodes: model.nodes.slice(0, 2) };
+    const kept = assignPodSubnets(smaller.network.clusterCidr, smaller.nodes, subnets);
+    expect(kept).toEqual({ [node(0).address]: subnets[node(0).address], [node(1).address]: subnets[node(1).address] });
+    const tasks = planVxlan({ model: smaller, subnets: kept, previousNodes: model.nodes, ops });
+    const dry = await execute({ tasks }, { dryRun: true });
+    expect(dry.plan.find((p) => p.id === `network/vxlan@${node(0).address}`)!.changes).toEqual([{ action: 'delete', subject: `overlay peer ${gone.internalAddress}: ${subnets[gone.address]}` }]);
+    expect((await execute({ tasks })).ok).toBe(true);
+    for (const i of [0, 1]) {
+      const now = await entries(i);
+      const expected = was[i]!.filter((l) => !l.includes(subnets[gone.address]!.replace(/\/\d+$/, '')) && !l.includes(gone.internalAddress));
+      expect(now).toEqual(expected);
+      expect(now.length).toBe(was[i]!.length - 3);
+    }
+    expect((await lab.exec(0, `nsenter -t ${pods[0]} -n busybox ping -c 1 -W 3 ${subnetIp(node(1).address, 10)}`)).code).toBe(0);
+  });
+
+  it('removeVxlan leaves every node as it was found, and can run twice', async () => {
+    for (const [i, pid] of pods.entries()) await run(i, `kill ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.05; done`);
+    pods.length = 0;
+    for (let i = 0; i < 3; i++) {
+      await ops.removeVxlan(node(i));
+      await ops.removeVxlan(node(i));
+      expect(await networkListing(i)).toBe(before[i]);
+      expect(await run(i, `test -e ${CNI_CONFIG_PATH} && echo present || echo gone`)).toBe('gone');
+    }
+  });
+});
