@@ -7,6 +7,8 @@ import { Cancellation, FileJournal, installSignalHandlers } from '../executor/in
 import { reconcilePki } from '../pki/index.js';
 import { planUp } from '../plan/up.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
+import { SshKubePlaneOps } from '../ops/ssh-kube-plane-ops.js';
+import { SshNetworkOps } from '../ops/ssh-network-ops.js';
 import type { StateContent } from '../state/index.js';
 import { runGraph } from './run-graph.js';
 import { keepStateCopies, openSession, type Session } from './session.js';
@@ -29,7 +31,7 @@ async function preflight(model: ClusterModel, session: Session, io: IoHost): Pro
 }
 
 function sameState(previous: StateContent, next: StateContent): boolean {
-  const pick = (s: StateContent) => JSON.stringify([s.appliedConfig, s.pki, s.etcd, s.versions]);
+  const pick = (s: StateContent) => JSON.stringify([s.appliedConfig, s.pki, s.etcd, s.versions, s.planes, s.podSubnets, s.kubeSecrets]);
   return pick(previous) === pick(next);
 }
 
@@ -40,6 +42,13 @@ export interface UpOptions {
   concurrency?: string;
   forceUnlock?: boolean;
   onlyHosts?: string;
+  until?: 'etcd' | 'kubernetes';
+}
+
+/** Secrets drover makes once and keeps in the state (the key for secrets at rest). */
+function kubeSecrets(model: ClusterModel, previous: StateContent['kubeSecrets']): NonNullable<StateContent['kubeSecrets']> {
+  if (previous?.encryptionKey || !model.kubeApi.secretsEncryption.enabled) return { ...previous };
+  return { ...previous, encryptionKey: randomBytes(32).toString('base64') };
 }
 
 /**
@@ -53,7 +62,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
 
   const started = Date.now();
   const phase = (name: string) => io.debug && io.stderr.write(`debug: +${Date.now() - started} ms ${name}\n`);
-  const { model, warnings, secrets } = await loadClusterModel(opts.config, io.env, { purpose: 'deploy' });
+  const { model, warnings, secrets: configSecrets } = await loadClusterModel(opts.config, io.env, { purpose: 'deploy' });
   phase('config loaded');
   for (const w of warnings) io.stderr.write(formatProblem(w) + '\n');
   const dryRun = Boolean(opts.dryRun);
@@ -66,14 +75,29 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
   phase('session open (locks, state, SSH, preflight)');
   const cancellation = new Cancellation();
   const removeHandlers = installSignalHandlers(cancellation);
+  let kube: SshKubePlaneOps | undefined;
   try {
     const previous = session.previous;
     const { pki } = reconcilePki(previous?.pki, model, { keyType: previous?.pki?.keyType ?? 'ecdsa', now: () => new Date(), randomSerial: () => randomBytes(16) });
+    const secrets = kubeSecrets(model, previous?.kubeSecrets);
+    const etcdOnly = opts.until === 'etcd';
+    // A cluster whose last run stopped after etcd gets its Kubernetes plane as a new one.
+    const hadKubernetes = previous?.planes ? previous.planes.includes('kubernetes') : Boolean(previous?.appliedConfig);
+    const ops = new SshClusterOps(session.transport, model);
+    kube = new SshKubePlaneOps(session.transport, model, pki);
     const plan = planUp({
       model,
       pki,
-      previous: previous?.appliedConfig && previous.etcd ? { nodes: previous.appliedConfig.nodes, etcd: previous.etcd } : undefined,
-      ops: new SshClusterOps(session.transport, model),
+      previous:
+        previous?.appliedConfig && previous.etcd
+          ? { nodes: previous.appliedConfig.nodes, etcd: previous.etcd, ...(previous.podSubnets ? { podSubnets: previous.podSubnets } : {}) }
+          : undefined,
+      previousKubeNodes: hadKubernetes ? previous?.appliedConfig?.nodes : undefined,
+      secrets,
+      ops,
+      kube,
+      network: new SshNetworkOps(session.transport),
+      etcdOnly,
     });
     phase('planned');
     const result = await runGraph(plan.tasks, io, cancellation, {
@@ -82,12 +106,21 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       concurrency,
       journal: new FileJournal(session.journalPath),
       identity: `${model.configPath}#${model.name}`,
-      secrets: [...secrets, ...Object.values(pki.certs).flatMap((c) => (c.keyPem ? [c.keyPem] : []))],
+      secrets: [...configSecrets, ...Object.values(pki.certs).flatMap((c) => (c.keyPem ? [c.keyPem] : [])), ...(secrets.encryptionKey ? [secrets.encryptionKey] : [])],
     });
     phase('tasks run');
     if (io.debug) io.stderr.write(`debug: ssh connections opened: ${JSON.stringify(session.transport.pool.connectionsOpened())}\n`);
     if (result.ok && !dryRun) {
-      const content = { droverVersion: DROVER_VERSION, appliedConfig: model, pki, etcd: plan.etcd, versions: { kubernetes: model.kubernetesVersion } };
+      const content: StateContent = {
+        droverVersion: DROVER_VERSION,
+        appliedConfig: model,
+        pki,
+        etcd: plan.etcd,
+        planes: etcdOnly ? ['etcd'] : ['etcd', 'kubernetes'],
+        ...(plan.podSubnets ? { podSubnets: plan.podSubnets } : {}),
+        kubeSecrets: secrets,
+        versions: { kubernetes: model.kubernetesVersion },
+      };
       // A run that changed nothing leaves the state, and its copies on the nodes, as they were.
       if (!previous || !sameState(previous, content)) {
         const { text } = await session.store.save(content);
@@ -98,6 +131,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
     return result.exitCode;
   } finally {
     removeHandlers();
+    kube?.close();
     await session.close();
     phase('session closed');
   }

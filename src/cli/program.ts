@@ -44,12 +44,14 @@ export function buildProgram(version: string, run: ActionRunner): Command {
     .option('--only-hosts <addresses>', 'limit the run to these hosts (comma separated)')
     .option('--concurrency <n>', 'tasks running at once across all hosts', '30')
     .option('--force-unlock', 'take over a lock left behind by a dead run')
+    .addOption(new Option('--until <plane>', 'bring the cluster up only as far as this plane (staged bring-up)').choices(['etcd', 'kubernetes']))
     .action(act(async () => (await import('../actions/up.js')).up));
 
   program
     .command('plan')
     .description('show what `up` would do: desired vs. observed state and the exact task list')
     .option('--only-hosts <addresses>', 'limit the plan to these hosts (comma separated)')
+    .addOption(new Option('--until <plane>', 'plan only as far as this plane').choices(['etcd', 'kubernetes']))
     .action(act(async () => (await import('../actions/plan.js')).plan));
 
   program

@@ -28,6 +28,8 @@ export interface EtcdPlanInput {
   files: Map<string, RemoteFile[]>;
   ops: ClusterOps;
   healthTimeoutMs?: number;
+  /** When another task writes each node's files (`drover up` writes all of a node's files at once), its id. */
+  filesTaskId?: (node: ClusterNode) => string;
 }
 
 export interface EtcdPlan {
@@ -87,8 +89,12 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
   const waitIfChanged = (node: ClusterNode, signal: AbortSignal) =>
     outcomes.get(node.address) === 'unchanged' ? Promise.resolve() : ops.etcdWaitHealthy([node], { timeoutMs, signal });
   const tasks: Task[] = [];
-  const prepared = (node: ClusterNode) => [`etcd/certs@${node.address}`, `etcd/image@${node.address}`];
-  for (const node of desired) tasks.push(...prepareTasks(node, input.files.get(node.address) ?? [], specFor(node).image, ops));
+  const filesTaskId = input.filesTaskId ?? ((node: ClusterNode) => `etcd/certs@${node.address}`);
+  const prepared = (node: ClusterNode) => [filesTaskId(node), `etcd/image@${node.address}`];
+  for (const node of desired) {
+    const [files, image] = prepareTasks(node, input.files.get(node.address) ?? [], specFor(node).image, ops);
+    tasks.push(...(input.filesTaskId ? [] : [files!]), image!);
+  }
 
   const healthyTaskId = 'etcd/healthy';
   const startId = (node: ClusterNode) => `etcd/start@${node.address}`;

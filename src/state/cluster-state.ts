@@ -18,6 +18,12 @@ export interface ClusterState {
   pki?: Pki;
   /** The etcd plane as last deployed: cluster token and how each member was started. */
   etcd?: EtcdPlaneState;
+  /** Planes brought up by the last successful run (`up --until etcd` stops after the first). */
+  planes?: ('etcd' | 'kubernetes')[];
+  /** Pod subnet per node address when drover runs the network (vxlan): a node keeps its subnet. */
+  podSubnets?: Record<string, string>;
+  /** Secrets of the Kubernetes plane kept only here, e.g. the key for secrets at rest. */
+  kubeSecrets?: { encryptionKey?: string };
   /** Versions deployed, by component (kubernetes, etcd, ...). */
   versions: Record<string, string>;
 }

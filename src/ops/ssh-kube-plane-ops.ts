@@ -1,0 +1,137 @@
+import { KubeContainer, KubePort } from '../components/kube-common.js';
+import { DroverError } from '../errors.js';
+import type { TaskChange } from '../executor/task.js';
+import { createKubeClient, type KubeClient } from '../kube/client.js';
+import type { ClusterModel, ClusterNode } from '../model/cluster.js';
+import { CertName, type Pki } from '../pki/index.js';
+import type { ControlPlaneComponent, KubePlaneOps, NodeMeta } from '../plan/kube-plane-ops.js';
+import type { NodeTransport } from '../transport/session.js';
+import { openTlsSocket } from '../transport/tls-over-ssh.js';
+import { lastLines } from './etcdctl.js';
+import { probeHealthz } from './kube-health.js';
+import { metaPatch, metaChanges, nodeReadiness, type KubeNode } from './kube-node-state.js';
+import { cordonAndDrain, deleteNode } from '../kube/drain.js';
+
+const sleep = (ms: number, signal?: AbortSignal) =>
+  new Promise<void>((resolve) => {
+    const t = setTimeout(resolve, ms);
+    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
+  });
+
+const PORTS: Record<ControlPlaneComponent, number> = {
+  'kube-apiserver': KubePort.apiServer,
+  'kube-controller-manager': KubePort.controllerManager,
+  'kube-scheduler': KubePort.scheduler,
+};
+
+/**
+ * KubePlaneOps over the real nodes: health endpoints through each node's SSH connection, and the
+ * Kubernetes API through a forwarded connection to a control-plane node's apiserver, with the
+ * admin certificate from the PKI. One API client per run, opened on first use.
+ */
+export class SshKubePlaneOps implements KubePlaneOps {
+  private client: KubeClient | undefined;
+
+  constructor(
+    private readonly transport: NodeTransport,
+    private readonly model: ClusterModel,
+    private readonly pki: Pki,
+  ) {}
+
+  private admin() {
+    const ca = this.pki.certs[CertName.kubeCa];
+    const admin = this.pki.certs[CertName.admin];
+    if (!ca || !admin?.keyPem) throw new Error('the PKI has no kube-ca or kube-admin certificate');
+    return { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
+  }
+
+  /** The API, reached through the first control-plane node (its apiserver listens on 6443 everywhere). */
+  api(): KubeClient {
+    if (this.client) return this.client;
+    const cps = this.model.nodes.filter((n) => n.roles.includes('controlplane'));
+    const creds = this.admin();
+    let next = 0;
+    this.client = createKubeClient({
+      // Round robin over the control planes: one that is down costs a retry, not the run.
+      openSocket: () => {
+        const node = cps[next++ % cps.length]!;
+        return openTlsSocket(this.transport.pool, node, { host: '127.0.0.1', port: KubePort.apiServer, servername: 'localhost', ...creds });
+      },
+    });
+    return this.client;
+  }
+
+  close(): void {
+    this.client?.close();
+  }
+
+  async waitComponentHealthy(node: ClusterNode, component: ControlPlaneComponent, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    const deadline = Date.now() + opts.timeoutMs;
+    const tls = component === 'kube-apiserver' ? this.admin() : undefined;
+    let detail = '';
+    while (!opts.signal?.aborted) {
+      const r = await probeHealthz(this.transport.pool, node, { port: PORTS[component], ...(tls ? { tls } : {}), timeoutMs: 5000 });
+      if (r.ok) return;
+      detail = r.detail;
+      if (Date.now() > deadline) break;
+      await sleep(500, opts.signal);
+    }
+    throw new DroverError(`${component} on ${node.address} is not healthy after ${Math.round(opts.timeoutMs / 1000)} s: ${detail}\n${await this.logTail(node, component)}`, {
+      hint: `\`docker logs ${component}\` on ${node.address} shows more`,
+    });
+  }
+
+  private async logTail(node: ClusterNode, container: string): Promise<string> {
+    const logs = await this.transport.docker(node).containerLogs(container, { tail: 12 }).catch(() => ({ stdout: '', stderr: '' }));
+    const text = lastLines(logs.stderr + logs.stdout, 12);
+    return text ? `  last log lines of ${container}:\n    ${text.split('\n').join('\n    ')}` : `  (no log lines from ${container})`;
+  }
+
+  async waitNodeReady(node: ClusterNode, meta: NodeMeta, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    const path = `/api/v1/nodes/${encodeURIComponent(node.hostname)}`;
+    const deadline = Date.now() + opts.timeoutMs;
+    let patched = false;
+    let state = 'not registered';
+    while (!opts.signal?.aborted) {
+      const current = await this.api().getOptional<KubeNode>(path, { signal: opts.signal });
+      if (current && !patched) {
+        const patch = metaPatch(current, meta);
+        if (patch) await this.api().request('PATCH', path, { body: patch, contentType: 'application/merge-patch+json', what: `node ${node.hostname}` });
+        patched = true;
+        continue;
+      }
+      state = current ? nodeReadiness(current) : 'not registered';
+      if (state === 'Ready') return;
+      if (Date.now() > deadline) break;
+      await sleep(1000, opts.signal);
+    }
+    throw new DroverError(`node ${node.hostname} (${node.address}) is not Ready after ${Math.round(opts.timeoutMs / 1000)} s: ${state}\n${await this.logTail(node, KubeContainer.kubelet)}`, {
+      hint: `\`docker logs kubelet\` on ${node.address} shows more; \`kubectl describe node ${node.hostname}\` shows its conditions`,
+    });
+  }
+
+  async nodeMetaDiff(node: ClusterNode, meta: NodeMeta): Promise<TaskChange[]> {
+    const current = await this.api()
+      .getOptional<KubeNode>(`/api/v1/nodes/${encodeURIComponent(node.hostname)}`)
+      .catch(() => undefined);
+    if (!current) return [{ action: 'create', subject: `node ${node.hostname} (registered by its kubelet), labels and taints` }];
+    return metaChanges(current, meta, node.hostname);
+  }
+
+  /** The node is leaving and will be wiped: pods no controller owns are deleted too (they would be lost anyway). */
+  async drainAndDeleteNode(node: ClusterNode, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+    await cordonAndDrain(this.api(), node.hostname, { ...opts, force: true });
+    await deleteNode(this.api(), node.hostname);
+  }
+
+  async cleanKubeletLeftovers(node: ClusterNode): Promise<void> {
+    const docker = this.transport.docker(node);
+    for (const c of await docker.listContainers({ all: true })) {
+      if (c.labels['io.kubernetes.pod.name'] !== undefined) await docker.removeContainer(c.name, { force: true });
+    }
+    // Volumes kubelet mounted (secrets on tmpfs, projected tokens) must go before the directory can.
+    const script = "awk '$2 ~ \"^/var/lib/kubelet/\" {print $2}' /proc/self/mounts | sort -r | while read -r m; do umount -l \"$m\" || true; done";
+    const r = await this.transport.host(node).exec(script, { sudo: true });
+    if (r.code !== 0) throw new DroverError(`cannot unmount kubelet volumes on ${node.address}: ${lastLines(r.stderr, 3)}`);
+  }
+}
