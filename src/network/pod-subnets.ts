@@ -103,3 +103,11 @@ export function assignPodSubnets(
 function subnetAt(cidr: Cidr, index: number, size: number, mask: number): string {
   return `${nthAddress(cidr, index * size)}/${mask}`;
 }
+
+/** The subnets for a model: what the state recorded (`previous`) kept, new nodes added. */
+export function podSubnetsFor(
+  model: { network: { clusterCidr: string; options: Record<string, string> }; nodes: readonly { address: string }[] },
+  previous: Readonly<Record<string, string>> = {},
+): Record<string, string> {
+  return assignPodSubnets(model.network.clusterCidr, model.nodes, previous, { mask: nodeCidrMask(model.network.options) });
+}

@@ -1,3 +1,4 @@
+import type { TaskChange } from '../executor/task.js';
 import { CNI_BRIDGE, CNI_CONFIG_PATH } from './cni-config.js';
 import { RULE_COMMENT, VXLAN_DEVICE } from './vxlan-config.js';
 
@@ -19,4 +20,33 @@ export function vxlanRemoveScript(): string {
     rules('nat', 'POSTROUTING'),
     `rm -f ${CNI_CONFIG_PATH}`,
   ].join('\n');
+}
+
+/** Read-only: prints what vxlanRemoveScript would delete, one `kind value` line each. */
+export function vxlanRemovalReadScript(): string {
+  return [
+    'PATH="$PATH:/usr/sbin:/sbin"',
+    `ip link show dev ${VXLAN_DEVICE} >/dev/null 2>&1 && echo link ${VXLAN_DEVICE}`,
+    `ip link show dev ${CNI_BRIDGE} >/dev/null 2>&1 && echo link ${CNI_BRIDGE}`,
+    `iptables -w 5 -S FORWARD | grep -e '--comment ${RULE_COMMENT}' | sed 's/^/rule /'`,
+    `iptables -w 5 -t nat -S POSTROUTING | grep -e '--comment ${RULE_COMMENT}' | sed 's/^/nat-rule /'`,
+    `test -e ${CNI_CONFIG_PATH} && echo file ${CNI_CONFIG_PATH}`,
+    'true',
+  ].join('\n');
+}
+
+export function removalChanges(output: string): TaskChange[] {
+  return output
+    .split('\n')
+    .map((l) => /^(link|rule|nat-rule|file) (.+)$/.exec(l.trim()))
+    .filter((m): m is RegExpExecArray => m !== null)
+    .map((m) => {
+      const [, kind, value] = m as unknown as [string, string, string];
+      const subject =
+        kind === 'link' ? (value === VXLAN_DEVICE ? `vxlan device ${value} with its routes, neighbours and forwarding entries` : `bridge ${value}`)
+        : kind === 'rule' ? `iptables rule ${value}`
+        : kind === 'nat-rule' ? `iptables -t nat rule ${value}`
+        : value;
+      return { action: 'delete' as const, subject };
+    });
 }

@@ -4,7 +4,7 @@ import type { ClusterNode } from '../model/cluster.js';
 import type { VxlanNodeConfig } from '../network/vxlan-config.js';
 import { stepChanges, stepsScript, vxlanSteps, type VxlanStep } from '../network/vxlan-converge.js';
 import { parseVxlanObserved, vxlanReadScript } from '../network/vxlan-observed.js';
-import { vxlanRemoveScript } from '../network/vxlan-remove.js';
+import { removalChanges, vxlanRemovalReadScript, vxlanRemoveScript } from '../network/vxlan-remove.js';
 import type { NetworkOps } from '../plan/network-ops.js';
 import type { RemoteFile } from '../plan/ops.js';
 import type { Host } from '../transport/host.js';
@@ -56,6 +56,12 @@ export class SshNetworkOps implements NetworkOps {
   async removeVxlan(node: ClusterNode): Promise<void> {
     const r = await this.transport.host(node).exec(vxlanRemoveScript(), { sudo: true });
     if (r.code !== 0) throw new DroverError(`removing the vxlan overlay on ${node.address} failed (exit ${r.code}): ${lastLines(r.stderr, 5)}`);
+  }
+
+  async vxlanRemovalDiff(node: ClusterNode): Promise<TaskChange[]> {
+    const r = await this.transport.host(node).exec(vxlanRemovalReadScript(), { sudo: true });
+    if (r.code !== 0) throw new DroverError(`cannot read the network setup of ${node.address} (exit ${r.code}): ${lastLines(r.stderr, 3)}`);
+    return removalChanges(r.stdout);
   }
 
   filesDiff(node: ClusterNode, files: RemoteFile[]): Promise<TaskChange[]> {

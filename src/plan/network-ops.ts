@@ -15,6 +15,8 @@ export interface NetworkOps {
   ensureVxlan(node: ClusterNode, cfg: VxlanNodeConfig): Promise<'unchanged' | 'changed'>;
   /** The device (and with it its routes, neighbours and forwarding entries), cni0, drover's rules and CNI config. */
   removeVxlan(node: ClusterNode): Promise<void>;
+  /** What removeVxlan would delete on the node (nothing when it is clean); without it the plan lists every piece. */
+  vxlanRemovalDiff?(node: ClusterNode): Promise<TaskChange[]>;
   filesDiff(node: ClusterNode, files: RemoteFile[]): Promise<TaskChange[]>;
   /** Writes the files whose content or mode differ. */
   writeFiles(node: ClusterNode, files: RemoteFile[]): Promise<void>;

@@ -81,11 +81,14 @@ export function planVxlanRemoval(nodes: readonly ClusterNode[], ops: NetworkOps,
     title: `remove the overlay (${VXLAN_DEVICE}, ${CNI_BRIDGE}, rules, CNI config) on ${node.address}`,
     fingerprint: fingerprint('vxlan-clean', node.address),
     run: () => ops.removeVxlan(node),
-    describe: async (): Promise<TaskChange[]> => [
-      { action: 'delete', subject: `vxlan device ${VXLAN_DEVICE} with its routes, neighbours and forwarding entries` },
-      { action: 'delete', subject: `bridge ${CNI_BRIDGE}` },
-      { action: 'delete', subject: 'iptables rules marked drover-vxlan' },
-      { action: 'delete', subject: CNI_CONFIG_PATH },
-    ],
+    describe: async (): Promise<TaskChange[]> =>
+      ops.vxlanRemovalDiff
+        ? ops.vxlanRemovalDiff(node)
+        : [
+            { action: 'delete', subject: `vxlan device ${VXLAN_DEVICE} with its routes, neighbours and forwarding entries` },
+            { action: 'delete', subject: `bridge ${CNI_BRIDGE}` },
+            { action: 'delete', subject: 'iptables rules marked drover-vxlan' },
+            { action: 'delete', subject: CNI_CONFIG_PATH },
+          ],
   }));
 }

@@ -149,7 +149,12 @@ describeLab('vxlan overlay on lab nodes', () => {
     for (const [i, pid] of pods.entries()) await run(i, `kill ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.05; done`);
     pods.length = 0;
     for (let i = 0; i < 3; i++) {
+      const planned = (await ops.vxlanRemovalDiff(node(i))).map((c) => c.subject);
+      expect(planned.slice(0, 2)).toEqual(['vxlan device drover.vxlan with its routes, neighbours and forwarding entries', 'bridge cni0']);
+      expect(planned.filter((s) => s.includes('drover-vxlan'))).toHaveLength(3);
+      expect(planned.at(-1)).toBe(CNI_CONFIG_PATH);
       await ops.removeVxlan(node(i));
+      expect(await ops.vxlanRemovalDiff(node(i))).toEqual([]);
       await ops.removeVxlan(node(i));
       expect(await networkListing(i)).toBe(before[i]);
       expect(await run(i, `test -e ${CNI_CONFIG_PATH} && echo present || echo gone`)).toBe('gone');

@@ -3,6 +3,7 @@ import { assignPodSubnets } from '../../../src/network/pod-subnets.js';
 import { vxlanNodeConfigs, type VxlanNodeConfig } from '../../../src/network/vxlan-config.js';
 import { stepChanges, stepsScript, vxlanSteps } from '../../../src/network/vxlan-converge.js';
 import { parseVxlanObserved, type VxlanObserved } from '../../../src/network/vxlan-observed.js';
+import { removalChanges, vxlanRemoveScript } from '../../../src/network/vxlan-remove.js';
 import { applySteps, freshNode, network, nodes } from './helpers.js';
 
 function configs(list: ReturnType<typeof nodes>, previous: Record<string, string> = {}) {
@@ -159,5 +160,26 @@ describe('parseVxlanObserved', () => {
     expect(empty).toMatchObject({ link: undefined, addresses: [], fdb: [], neighbours: [], routes: [], ipForward: false, bridgeNfCallIptables: false });
     expect(() => parseVxlanObserved('@@link\n[]\n@@filter\n')).toThrow(/FORWARD/);
     expect(() => parseVxlanObserved('@@link\nnot json\n@@filter\n-P FORWARD ACCEPT')).toThrow(/ip link: not JSON/);
+  });
+});
+
+describe('removal', () => {
+  it('lists what the read script found, by kind', () => {
+    const out = 'link drover.vxlan\nlink cni0\nrule -A FORWARD -s 10.42.0.0/16 -m comment --comment drover-vxlan -j ACCEPT\nnat-rule -A POSTROUTING -s 10.42.0.0/16 ! -d 10.42.0.0/16 -m comment --comment drover-vxlan -j MASQUERADE\nfile /etc/cni/net.d/10-drover-vxlan.conflist\n';
+    expect(removalChanges(out).map((c) => `${c.action} ${c.subject}`)).toEqual([
+      'delete vxlan device drover.vxlan with its routes, neighbours and forwarding entries',
+      'delete bridge cni0',
+      'delete iptables rule -A FORWARD -s 10.42.0.0/16 -m comment --comment drover-vxlan -j ACCEPT',
+      'delete iptables -t nat rule -A POSTROUTING -s 10.42.0.0/16 ! -d 10.42.0.0/16 -m comment --comment drover-vxlan -j MASQUERADE',
+      'delete /etc/cni/net.d/10-drover-vxlan.conflist',
+    ]);
+    expect(removalChanges('')).toEqual([]);
+  });
+
+  it('the removal script deletes only rules carrying drover\'s comment and tolerates missing pieces', () => {
+    const script = vxlanRemoveScript();
+    expect(script).toMatch(/if ip link show dev drover\.vxlan >\/dev\/null 2>&1; then ip link del drover\.vxlan; fi/);
+    expect(script).toMatch(/grep -e '--comment drover-vxlan'/);
+    expect(script).toMatch(/rm -f \/etc\/cni\/net\.d\/10-drover-vxlan\.conflist/);
   });
 });
