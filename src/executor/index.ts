@@ -4,7 +4,8 @@ export { NO_HOST, hostKey, type Task, type TaskChange, type TaskContext, type Ta
 export { GraphError, findGraphProblems, validateGraph, describeProblem, type GraphProblem } from './validate.js';
 export { TransientError, isTransient, backoffDelayMs, DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 export { TaskTimeoutError } from './attempt.js';
-export { FileJournal, MemoryJournal, type Journal } from './journal.js';
+export { MemoryJournal, type Journal } from './journal.js';
+export { FileJournal, type FileJournalOptions } from './journal-file.js';
 export { JournalError } from './journal-session.js';
 export { parseJournal, type JournalState, type JournalRecord } from './journal-format.js';
 export { Cancellation, installSignalHandlers, type SignalSource } from './cancellation.js';
