@@ -18,6 +18,7 @@ export async function labUpAction(opts: LabUpOptions, io: IoHost): Promise<ExitC
     layout: parseLayout(opts.layout),
     cwd: io.cwd,
     env: io.env,
+    ...(io.quiet ? {} : { progress: (line: string) => io.stderr.write(`lab: ${line}\n`) }),
     ...(opts.dir ? { dir: opts.dir } : {}),
   };
   const { labUp } = await import('../lab/lab.js');

@@ -1,6 +1,7 @@
 import { access, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import yaml from 'js-yaml';
 import type { LabState } from './state.js';
+import type { LabJson } from './lab-settings.js';
 import { labDirFiles } from './paths.js';
 import { run } from './run.js';
 import { backupPathFor, lockPathFor, statePathFor } from '../state/paths.js';
@@ -63,6 +64,10 @@ export async function writeClusterFiles(state: LabState, hostKeys: { address: st
   const files = labDirFiles(state.dir);
   await writeFile(files.knownHosts, knownHosts(hostKeys), { mode: 0o644 });
   await writeFile(files.clusterYml, clusterYml(state, extra), { mode: 0o644 });
+}
+
+export async function writeLabJson(dir: string, doc: LabJson): Promise<void> {
+  await writeFile(labDirFiles(dir).labJson, JSON.stringify(doc, null, 2) + '\n', { mode: 0o644 });
 }
 
 /**

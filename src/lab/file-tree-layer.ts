@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { chmod, copyFile, mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, mkdir, mkdtemp, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DroverError } from '../errors.js';
 import { imageCacheDir, type Env } from './busybox-image.js';
@@ -30,7 +30,7 @@ export interface FileTreeSpec {
 }
 
 /** Bumped when buildLayer lays files out differently, so cached layers are not reused. */
-const LAYOUT_VERSION = 'v2';
+const LAYOUT_VERSION = 'v3';
 
 interface FileTreeRecipe {
   key: string;
@@ -65,8 +65,9 @@ async function buildLayer(cacheDir: string, spec: FileTreeSpec, recipe: FileTree
       if (d.mode !== undefined) await chmod(join(root, d.path), d.mode);
     }
     // Libraries at the paths ldd printed (the loader path is compiled into each binary).
-    const copies = [...recipe.libraries.map((l) => ({ from: l, to: l, mode: 0o644 })), ...spec.files];
-    for (const f of copies) {
+    // Their own permission bits (the loader must stay executable), never setuid/setgid.
+    const libraries = await Promise.all(recipe.libraries.map(async (l) => ({ from: l, to: l, mode: (await stat(l)).mode & 0o777 })));
+    for (const f of [...libraries, ...spec.files]) {
       const target = join(root, f.to);
       await mkdir(dirname(target), { recursive: true });
       await copyFile(f.from, target);

@@ -9,7 +9,7 @@
  * 2. For kubelet, copies the bundled CNI plugins into /opt/cni/bin when the node's directory is
  *    mounted there (as RKE's kubelet image does), replacing a plugin only when it differs, and by
  *    rename so a plugin that is running is never overwritten in place.
- * 3. `exec "$@"`.
+ * 3. `exec "$@"`, the command looked up on PATH (not as a busybox applet of the same name).
  */
 
 export const ENTRYPOINT_PATH = '/usr/local/bin/drover-entrypoint';
@@ -55,5 +55,16 @@ case "\${1##*/}" in
     if mountpoint -q /opt/cni/bin 2>/dev/null || mountpoint -q /opt/cni 2>/dev/null; then copy_cni; fi ;;
 esac
 
+# busybox sh would run its own applet for a bare name (ip, mount, nsenter…): resolve it on PATH
+# first, so the command is what any other runtime would exec.
+case "\${1:-/}" in
+  */*) ;;
+  *)
+    old_ifs=$IFS; IFS=:
+    for d in $PATH; do
+      if [ -f "$d/$1" ] && [ -x "$d/$1" ]; then c=$d/$1; shift; set -- "$c" "$@"; break; fi
+    done
+    IFS=$old_ifs ;;
+esac
 exec "$@"
 `;

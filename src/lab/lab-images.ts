@@ -1,7 +1,11 @@
-import { busyboxImage, type LabImage } from './busybox-image.js';
+import { join } from 'node:path';
+import { busyboxImage, type Env, type LabImage } from './busybox-image.js';
 import { etcdImage } from './etcd-image.js';
+import { ensureKubernetesBinaries, LAB_KUBERNETES_VERSION } from './kubernetes-build.js';
+import { kubernetesImage, pauseImage } from './kubernetes-image.js';
+import { labClusterSettings, type LabImageRefs } from './lab-settings.js';
+import { nginxImage } from './nginx-image.js';
 import { formatImageReference } from './oci-image.js';
-import { REGISTRY_PASSWORD_ENV, REGISTRY_USER } from './registry-config.js';
 import { ensureLabRegistry, type LabRef, type RunningRegistry } from './registry.js';
 import { pushImage, type PushResult } from './registry-push.js';
 
@@ -16,29 +20,75 @@ export interface PushedImage {
   push: PushResult;
 }
 
+/** The base images: busybox (test pods, every image's base) and etcd. */
 export interface LabImages {
   registry: RunningRegistry;
   etcd: PushedImage;
   busybox: PushedImage;
 }
 
-export async function ensureLabImages(lab: LabRef, env: Readonly<Record<string, string | undefined>>): Promise<LabImages> {
+/** Everything a real Kubernetes cluster on lab nodes pulls. */
+export interface ClusterLabImages extends LabImages {
+  kubernetes: PushedImage;
+  pause: PushedImage;
+  nginx: PushedImage;
+  /** kubectl of the same build, on this machine. */
+  kubectl: string;
+  kubernetesVersion: string;
+}
+
+/** busybox and etcd only (no Kubernetes build needed): the etcd plane and registry tests. */
+export async function ensureLabImages(lab: LabRef, env: Env): Promise<LabImages> {
   // Building and starting overlap: the build is CPU and disk, the start mostly waiting. busybox
   // before etcd, which reuses its (then cached) layer instead of compressing it a second time.
   const build = async () => {
     const busybox = await busyboxImage(env);
     return { busybox, etcd: await etcdImage(env) };
   };
+  const { registry, built } = await startAndBuild(lab, env, build);
+  // busybox first: its layer is every other image's base, which their pushes then mount.
+  const busybox = await pushLabImage(registry, built.busybox);
+  const etcd = await pushLabImage(registry, built.etcd, built.busybox.repository);
+  return { registry, etcd, busybox };
+}
+
+/**
+ * Every lab image, the Kubernetes ones included. When this machine has no Kubernetes build yet,
+ * scripts/build-k8s.sh runs first (minutes, once per machine; `progress` gets its lines).
+ */
+export async function ensureClusterLabImages(lab: LabRef, env: Env, progress?: (line: string) => void): Promise<ClusterLabImages> {
+  const build = async () => {
+    const binDir = await ensureKubernetesBinaries(env, progress);
+    // One at a time: each may compress a layer, and two cores are shared with the nodes.
+    const busybox = await busyboxImage(env);
+    const etcd = await etcdImage(env);
+    const kubernetes = await kubernetesImage(env, binDir);
+    const pause = await pauseImage(env, binDir);
+    const nginx = await nginxImage(env);
+    return { binDir, busybox, etcd, kubernetes, pause, nginx };
+  };
+  const { registry, built } = await startAndBuild(lab, env, build);
+  const busybox = await pushLabImage(registry, built.busybox);
+  const from = built.busybox.repository;
+  const [etcd, kubernetes, pause, nginx] = await Promise.all([
+    pushLabImage(registry, built.etcd, from),
+    pushLabImage(registry, built.kubernetes, from),
+    pushLabImage(registry, built.pause),
+    pushLabImage(registry, built.nginx, from),
+  ]);
+  return {
+    registry, busybox, etcd, kubernetes, pause, nginx,
+    kubectl: join(built.binDir, 'kubectl'),
+    kubernetesVersion: built.kubernetes.tag || LAB_KUBERNETES_VERSION,
+  };
+}
+
+async function startAndBuild<T>(lab: LabRef, env: Env, build: () => Promise<T>): Promise<{ registry: RunningRegistry; built: T }> {
   // Both settle before any error is thrown, so a caller's cleanup never races a registry start.
   const [started, built] = await Promise.allSettled([ensureLabRegistry(lab, env), build()]);
   if (started.status === 'rejected') throw started.reason;
   if (built.status === 'rejected') throw built.reason;
-  const registry = started.value;
-  const { etcd, busybox } = built.value;
-  // busybox first: its layer is etcd's base, which etcd's push then mounts instead of uploading.
-  const busyboxPushed = await pushLabImage(registry, busybox);
-  const etcdPushed = await pushLabImage(registry, etcd, busybox.repository);
-  return { registry, etcd: etcdPushed, busybox: busyboxPushed };
+  return { registry: started.value, built: built.value };
 }
 
 async function pushLabImage(registry: RunningRegistry, img: LabImage, mountFrom?: string): Promise<PushedImage> {
@@ -51,15 +101,23 @@ async function pushLabImage(registry: RunningRegistry, img: LabImage, mountFrom?
   return { reference, push };
 }
 
+export function clusterImageRefs(images: ClusterLabImages): LabImageRefs {
+  return {
+    busybox: images.busybox.reference,
+    etcd: images.etcd.reference,
+    kubernetes: images.kubernetes.reference,
+    pause: images.pause.reference,
+    nginx: images.nginx.reference,
+  };
+}
+
 /**
- * The cluster.yml keys that point a lab cluster at its registry (RKE's names). The password is a
- * `${env:…}` reference: the secret stays in DIR/registry-password, never in cluster.yml.
+ * The cluster.yml keys that point a lab cluster at its registry (RKE's names): the base images
+ * only. `labClusterSettings` (lab-settings.ts) is the whole set `lab up` writes.
  */
 export function labRegistryClusterFields(images: LabImages) {
-  return {
-    private_registries: [
-      { url: images.registry.endpoint.host, user: REGISTRY_USER, password: `\${env:${REGISTRY_PASSWORD_ENV}}`, is_default: false },
-    ],
-    system_images: { etcd: images.etcd.reference },
-  };
+  const { private_registries } = labClusterSettings(images.registry.endpoint.host, {
+    busybox: images.busybox.reference, etcd: images.etcd.reference, kubernetes: '', pause: '', nginx: '',
+  });
+  return { private_registries, system_images: { etcd: images.etcd.reference } };
 }

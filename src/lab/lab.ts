@@ -12,8 +12,9 @@ import { cgroupAliases, cgroupMounts, createNodeCgroups } from './cgroups.js';
 import { hostPublicKey, writeCgroupFiles, writeNodeFiles } from './node-files.js';
 import { isHealthy, launchNode, nodeHealth, stopNode, waitNodeReady, type NodeHealth } from './node.js';
 import { isRunning } from './proc.js';
-import { ensureClientKey, removeClusterFiles, writeClusterFiles } from './cluster-files.js';
-import { ensureLabImages, labRegistryClusterFields } from './lab-images.js';
+import { ensureClientKey, removeClusterFiles, writeClusterFiles, writeLabJson } from './cluster-files.js';
+import { clusterImageRefs, ensureClusterLabImages } from './lab-images.js';
+import { labClusterSettings, labJson } from './lab-settings.js';
 import { stopLabRegistry } from './registry.js';
 
 export interface LabUpRequest {
@@ -24,6 +25,8 @@ export interface LabUpRequest {
   dir?: string;
   cwd: string;
   env: Readonly<Record<string, string | undefined>>;
+  /** Lines about slow steps (the one-time Kubernetes build takes minutes); stderr in the CLI. */
+  progress?: (line: string) => void;
 }
 
 export type LabUpOutcome = 'created' | 'running' | 'repaired';
@@ -85,8 +88,14 @@ export async function labUp(req: LabUpRequest): Promise<LabUpResult> {
     );
     const hostKeys = await Promise.all(state.nodes.map(async (n) => ({ address: n.address, publicKey: await hostPublicKey(n.nodeDir) })));
     // The registry and its images: the cluster.yml written next points the nodes at them.
-    const images = await ensureLabImages(state, req.env);
-    await writeClusterFiles(state, hostKeys, labRegistryClusterFields(images));
+    const images = await ensureClusterLabImages(state, req.env, req.progress);
+    const refs = clusterImageRefs(images);
+    const registryHost = images.registry.endpoint.host;
+    await writeClusterFiles(state, hostKeys, labClusterSettings(registryHost, refs));
+    await writeLabJson(dir, labJson({
+      registryHost, passwordFile: images.registry.passwordFile, kubectl: images.kubectl,
+      kubernetesVersion: images.kubernetesVersion, images: refs,
+    }));
     const outcome: LabUpOutcome = !previous ? 'created' : started.length > 0 ? 'repaired' : 'running';
     return { state, outcome, started };
   });

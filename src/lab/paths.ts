@@ -44,5 +44,7 @@ export function labDirFiles(dir: string) {
     key: join(dir, 'id_ed25519'),
     publicKey: join(dir, 'id_ed25519.pub'),
     knownHosts: join(dir, 'known_hosts'),
+    /** Registry, image references, kubectl path: for tests and users (lab-settings.ts `LabJson`). */
+    labJson: join(dir, 'lab.json'),
   };
 }

@@ -46,6 +46,8 @@ export interface LabHandle {
   clusterYmlPath: string;
   keyPath: string;
   knownHostsPath: string;
+  /** DIR/lab.json: registry, test_image, kubectl, images (src/lab/lab-settings.ts `LabJson`). */
+  labJsonPath: string;
   /** Run `sh -c cmd` inside node `nodeIndex` (0-based): its mounts, network, PIDs and hostname. */
   exec(nodeIndex: number, cmd: string, opts?: { input?: string }): Promise<ExecResult>;
   /** Tear the lab down completely and release the name (idempotent). */
@@ -149,6 +151,7 @@ export async function startLab(opts: StartLabOptions): Promise<LabHandle> {
     clusterYmlPath: files.clusterYml,
     keyPath: files.key,
     knownHostsPath: files.knownHosts,
+    labJsonPath: files.labJson,
     async exec(nodeIndex, cmd, execOpts = {}) {
       const node = nodes[nodeIndex];
       if (!node) throw new Error(`lab ${name} has no node ${nodeIndex}`);
