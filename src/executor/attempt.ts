@@ -1,5 +1,5 @@
 import type { Clock } from './clock.js';
-import { errorInfo, taskRef, type ErrorInfo, type ExecutorEvent } from './events.js';
+import { errorInfo, taskRef, taskStartEvent, type ErrorInfo, type ExecutorEvent } from './events.js';
 import type { Redactor } from './redact.js';
 import { backoffDelayMs, isTransient, shouldRetry, type RetryPolicy } from './retry-policy.js';
 import type { LogLevel, Task, TaskChange, TaskContext } from './task.js';
@@ -44,7 +44,7 @@ export function runTask(task: Task, env: AttemptEnv): Promise<Outcome> {
 }
 
 function attempt(task: Task, n: number, env: AttemptEnv, started: number): Promise<Outcome> {
-  if (!env.dryRun) env.emit({ type: 'task-start', t: env.elapsed(), ...taskRef(task), attempt: n });
+  if (!env.dryRun) env.emit(taskStartEvent(task, env.elapsed(), n));
   let work: Promise<TaskChange[] | void>;
   try {
     // Promise.resolve returns a native promise as is (no copy) and tolerates a plain value.

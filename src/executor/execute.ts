@@ -4,7 +4,7 @@ import { ExitCode } from '../cli/exit-codes.js';
 import type { AttemptEnv, Outcome } from './attempt.js';
 import { systemClock, type Clock } from './clock.js';
 import { measuredCriticalPath, remainingPathLengths, type CriticalPath } from './critical-path.js';
-import { taskRef, type EventListener, type LogEvent, type ExecutorEvent, type FailedTaskSummary, type RunStatus, type RunTotals } from './events.js';
+import { taskDoneEvent, taskRef, type EventListener, type LogEvent, type ExecutorEvent, type FailedTaskSummary, type RunStatus, type RunTotals } from './events.js';
 import type { Journal } from './journal.js';
 import { openJournal, type JournalWriter } from './journal-session.js';
 import { Redactor } from './redact.js';
@@ -158,7 +158,7 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
       }
       // Durable before it is announced: a kill -9 right after `task-done` loses nothing.
       return journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms: outcome.ms }).then(() => {
-        emit({ type: 'task-done', t: elapsed(), ...taskRef(task), ms: outcome.ms, attempts: outcome.attempts });
+        emit(taskDoneEvent(task, elapsed(), outcome.ms, outcome.attempts));
         return true;
       });
     }

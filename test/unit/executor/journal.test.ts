@@ -1,7 +1,9 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
+import { recordLine } from '../../../src/executor/journal-format.js';
 import { FileJournal, JournalError, MemoryJournal, execute, parseJournal, type ExecutorEvent } from '../../../src/executor/index.js';
 import { FakeWorld, fakeTask } from '../../fakes/fake-tasks.js';
 import { VirtualClock } from '../../fakes/virtual-clock.js';
@@ -36,6 +38,15 @@ describe('journal format', () => {
       { id: 'c', fingerprint: 'fp-c', status: 'done', ms: 10 },
       { end: 'ok', runId: 'r1' },
     ]);
+  });
+
+  it('a record line is exactly the JSON of the record, whatever its strings hold', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: 'binary' }), fc.constantFrom('done' as const, 'failed' as const), fc.double(), (id, fingerprint, status, ms) => {
+        const r = { id, fingerprint, status, ms };
+        expect(recordLine(r)).toBe(JSON.stringify(r) + '\n');
+      }),
+    );
   });
 
   it('skips a torn last line and garbage instead of crashing', () => {
