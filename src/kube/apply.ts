@@ -5,7 +5,7 @@ import { withPortProtocols } from '../addons/port-protocols.js';
 import type { KubeClient } from './client.js';
 import type { Discovery, ResourceInfo } from './discovery.js';
 import { resourcePath } from './discovery.js';
-import { changedFields } from './object-diff.js';
+import { changedFields, containsFields } from './object-diff.js';
 
 export const FIELD_MANAGER = 'drover';
 
@@ -55,6 +55,9 @@ async function applyOne(client: KubeClient, info: ResourceInfo, object: KubeObje
   const path = resourcePath(info, namespace, object.metadata.name);
   const what = `${opts.dryRun ? 'dry-run apply' : 'apply'} ${describeRef(ref)}`;
   const before = await client.getOptional<KubeObject>(path, { what, ...(opts.signal ? { signal: opts.signal } : {}) });
+  if (NO_SERVER_SIDE_APPLY.includes(`${object.apiVersion.split('/')[0]}/${object.kind}`)) {
+    return createOrReplace(client, info, body, before, what, opts);
+  }
   const after = await client.request<KubeObject>('PATCH', path, {
     what,
     body,
@@ -65,6 +68,34 @@ async function applyOne(client: KubeClient, info: ResourceInfo, object: KubeObje
   if (!before) return { ref, action: 'created' };
   const changed = changedFields(before, after);
   return changed.length === 0 ? { ref, action: 'unchanged' } : { ref, action: 'configured', changedFields: changed };
+}
+
+/**
+ * Kinds whose server-side apply is broken in the Kubernetes releases drover deploys: kube-apiserver
+ * 1.20 panics ("FieldManager must be installed to run apply") on APIService and drops the
+ * connection. These are created, or replaced when they differ, the client-side way.
+ */
+const NO_SERVER_SIDE_APPLY = ['apiregistration.k8s.io/APIService'];
+
+async function createOrReplace(client: KubeClient, info: ResourceInfo, body: KubeObject, before: KubeObject | undefined, what: string, opts: ApplyOptions): Promise<ApplyResult> {
+  const ref = refOf(body);
+  const query = { fieldManager: FIELD_MANAGER, dryRun: opts.dryRun ? 'All' : undefined };
+  const signal = opts.signal ? { signal: opts.signal } : {};
+  if (!before) {
+    await client.request('POST', resourcePath(info, body.metadata.namespace), { what, body, query, ...signal });
+    return { ref, action: 'created' };
+  }
+  // Compare only what drover sets (the server adds defaults, which are no change).
+  const changed = Object.keys(body).filter((k) => k !== 'apiVersion' && k !== 'kind' && !containsFields(before[k], body[k]));
+  if (changed.length === 0) return { ref, action: 'unchanged' };
+  const desired = { ...before, ...body, metadata: { ...before.metadata, ...body.metadata } } as KubeObject;
+  await client.request('PUT', resourcePath(info, body.metadata.namespace, body.metadata.name), {
+    what,
+    body: { ...desired, metadata: { ...desired.metadata, resourceVersion: before.metadata['resourceVersion'] } },
+    query,
+    ...signal,
+  });
+  return { ref, action: 'configured', changedFields: changed };
 }
 
 /** "crd.projectcalico.org/IPPool": the group and kind a CRD defines. */

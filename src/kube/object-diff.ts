@@ -27,3 +27,12 @@ export function changedFields(before: KubeObject, after: KubeObject): string[] {
   const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
   return keys.filter((k) => canonicalJson(a[k]) !== canonicalJson(b[k]));
 }
+
+/** Whether everything `want` says is also in `have` (maps recursively; lists and scalars exactly). */
+export function containsFields(have: unknown, want: unknown): boolean {
+  if (want && typeof want === 'object' && !Array.isArray(want)) {
+    if (!have || typeof have !== 'object' || Array.isArray(have)) return false;
+    return Object.entries(want as Record<string, unknown>).every(([k, v]) => v === undefined || containsFields((have as Record<string, unknown>)[k], v));
+  }
+  return canonicalJson(have) === canonicalJson(want);
+}
