@@ -15,8 +15,8 @@ import { describeLab, startLab, type LabHandle } from './lab-fixture.js';
 /**
  * The built-in vxlan overlay on 3 real lab nodes (each its own network namespace with Docker's
  * FORWARD policy DROP): drover's tasks through SshNetworkOps converge the nodes, traffic between
- * nodes' pod ranges crosses the VXLAN device (gateways answer over SSH, and pods in their own
- * network namespaces on cni0 reach each other through FORWARD), a re-run changes nothing,
+ * nodes' pod ranges crosses the VXLAN device (pods made by Debian's CNI bridge + host-local
+ * plugins from drover's conflist reach each other through FORWARD; cni0 gateways answer over SSH), a re-run changes nothing,
  * dropping a node changes only the peers' entries for it, and removeVxlan leaves each node's
  * links, routes and rules as they were.
  */
@@ -27,7 +27,7 @@ describeLab('vxlan overlay on lab nodes', () => {
   let ops: SshNetworkOps;
   let subnets: Record<string, string>;
   const before: string[] = [];
-  const pods: number[] = [];
+  const pods: { pid: number; ip: string }[] = [];
 
   const node = (i: number): ClusterNode => model.nodes[i]!;
   const run = async (i: number, cmd: string) => {
@@ -57,7 +57,7 @@ describeLab('vxlan overlay on lab nodes', () => {
     subnets = assignPodSubnets(model.network.clusterCidr, model.nodes);
   });
   afterAll(async () => {
-    for (const [i, pid] of pods.entries()) await lab?.exec(i, `kill ${pid}`).catch(() => undefined);
+    for (const [i, pod] of pods.entries()) await lab?.exec(i, `kill ${pod.pid}`).catch(() => undefined);
     await t?.close();
     await lab?.stop();
   });
@@ -83,22 +83,33 @@ describeLab('vxlan overlay on lab nodes', () => {
     expect(await run(0, 'iptables -w 5 -S FORWARD | head -1')).toBe('-P FORWARD DROP');
   });
 
-  it('gateways answer across nodes over SSH, and pods on cni0 reach each other through FORWARD', async () => {
+  /** CNI ADD/DEL of one plugin of drover's conflist on node i, as kubelet would run it (Debian's plugins). */
+  const cni = async (i: number, command: 'ADD' | 'DEL', pid: number) => {
+    const conflist = JSON.parse(await run(i, `cat ${CNI_CONFIG_PATH}`));
+    const conf = { cniVersion: conflist.cniVersion, name: conflist.name, ...conflist.plugins[0] };
+    const env = `CNI_COMMAND=${command} CNI_CONTAINERID=vxlan-e2e-${i} CNI_NETNS=/proc/${pid}/ns/net CNI_IFNAME=eth0 CNI_PATH=/usr/lib/cni`;
+    const r = await lab.exec(i, `${env} /usr/lib/cni/${conf.type}`, { input: JSON.stringify(conf) });
+    if (r.code !== 0) throw new Error(`CNI ${command} on node ${i}: ${r.stdout} ${r.stderr}`);
+    return r.stdout;
+  };
+
+  it('pods made by the CNI bridge plugin from drover\'s conflist reach each other across nodes, and gateways answer over SSH', async () => {
     for (let i = 0; i < 3; i++) {
-      // What the CNI bridge plugin does on the first pod: cni0 with the subnet's .1 (the gateway).
-      await run(i, `ip link add cni0 type bridge && ip addr add ${subnetIp(node(i).address, 1)}/24 dev cni0 && ip link set cni0 mtu 1450 up`);
-      // A pod: a network namespace with a veth into cni0.
       const pid = Number(await run(i, 'unshare -n sleep 600 >/dev/null 2>&1 & echo $!'));
-      pods.push(pid);
-      await run(i, `ip link add vxpod type veth peer name eth0 netns ${pid} && ip link set vxpod master cni0 up`);
-      await run(i, `nsenter -t ${pid} -n sh -c 'ip link set lo up && ip link set eth0 mtu 1450 up && ip addr add ${subnetIp(node(i).address, 10)}/24 dev eth0 && ip route add default via ${subnetIp(node(i).address, 1)}'`);
+      pods.push({ pid, ip: '' });
+      const result = JSON.parse(await cni(i, 'ADD', pid));
+      // host-local hands out the node's subnet; the bridge plugin made cni0 the gateway (.1).
+      expect(result.ips[0]).toMatchObject({ gateway: subnetIp(node(i).address, 1) });
+      pods[i]!.ip = String(result.ips[0].address).split('/')[0]!;
+      expect(pods[i]!.ip.startsWith(subnetIp(node(i).address, 0).replace(/0$/, ''))).toBe(true);
+      expect(await run(i, 'cat /sys/class/net/cni0/mtu')).toBe('1450');
     }
     const packets = await Promise.all([0, 1, 2].map(vxlanPackets));
     for (let from = 0; from < 3; from++) {
       for (let to = 0; to < 3; to++) {
         if (from === to) continue;
         expect(await ping(from, subnetIp(node(to).address, 1)), `node ${from} → gateway of node ${to}`).toBe(0);
-        const pod = await lab.exec(from, `nsenter -t ${pods[from]} -n busybox ping -c 1 -W 3 ${subnetIp(node(to).address, 10)}`);
+        const pod = await lab.exec(from, `nsenter -t ${pods[from]!.pid} -n busybox ping -c 1 -W 3 ${pods[to]!.ip}`);
         expect(pod.code, `pod on node ${from} → pod on node ${to}: ${pod.stdout} ${pod.stderr}`).toBe(0);
       }
     }
@@ -109,9 +120,9 @@ describeLab('vxlan overlay on lab nodes', () => {
     }
     // Without drover's FORWARD rules Docker's DROP policy stops pod traffic: the rules are what carries it.
     await run(0, `iptables -w 5 -D FORWARD -s ${model.network.clusterCidr} -m comment --comment drover-vxlan -j ACCEPT && iptables -w 5 -D FORWARD -d ${model.network.clusterCidr} -m comment --comment drover-vxlan -j ACCEPT`);
-    expect((await lab.exec(0, `nsenter -t ${pods[0]} -n busybox ping -c 1 -W 2 ${subnetIp(node(1).address, 10)}`)).code).not.toBe(0);
+    expect((await lab.exec(0, `nsenter -t ${pods[0]!.pid} -n busybox ping -c 1 -W 2 ${pods[1]!.ip}`)).code).not.toBe(0);
     expect(await ops.ensureVxlan(node(0), planConfig(0))).toBe('changed');
-    expect((await lab.exec(0, `nsenter -t ${pods[0]} -n busybox ping -c 1 -W 3 ${subnetIp(node(1).address, 10)}`)).code).toBe(0);
+    expect((await lab.exec(0, `nsenter -t ${pods[0]!.pid} -n busybox ping -c 1 -W 3 ${pods[1]!.ip}`)).code).toBe(0);
   });
 
   /** The config `planVxlan` gives node i's task (what `drover up` would use). */
@@ -142,11 +153,14 @@ describeLab('vxlan overlay on lab nodes', () => {
       expect(now).toEqual(expected);
       expect(now.length).toBe(was[i]!.length - 3);
     }
-    expect((await lab.exec(0, `nsenter -t ${pods[0]} -n busybox ping -c 1 -W 3 ${subnetIp(node(1).address, 10)}`)).code).toBe(0);
+    expect((await lab.exec(0, `nsenter -t ${pods[0]!.pid} -n busybox ping -c 1 -W 3 ${pods[1]!.ip}`)).code).toBe(0);
   });
 
   it('removeVxlan leaves every node as it was found, and can run twice', async () => {
-    for (const [i, pid] of pods.entries()) await run(i, `kill ${pid}; while kill -0 ${pid} 2>/dev/null; do sleep 0.05; done`);
+    for (const [i, pod] of pods.entries()) {
+      await cni(i, 'DEL', pod.pid);
+      await run(i, `kill ${pod.pid}; while kill -0 ${pod.pid} 2>/dev/null; do sleep 0.05; done`);
+    }
     pods.length = 0;
     for (let i = 0; i < 3; i++) {
       const planned = (await ops.vxlanRemovalDiff(node(i))).map((c) => c.subject);
