@@ -38,16 +38,16 @@ export async function kubernetesCacheComplete(binDir: string): Promise<boolean> 
  * The bin dir with every binary, building it first when the cache is incomplete. `progress`
  * receives the build's own lines (it takes minutes cold; the caller says so first).
  */
-export async function ensureKubernetesBinaries(env: Env, progress?: (line: string) => void): Promise<string> {
+export async function ensureKubernetesBinaries(env: Env, progress?: (line: string) => void, script = BUILD_SCRIPT): Promise<string> {
   const binDir = kubernetesBinDir(env);
   if (await kubernetesCacheComplete(binDir)) return binDir;
-  if (!(await isFile(BUILD_SCRIPT))) {
-    throw new DroverError(`Kubernetes ${LAB_KUBERNETES_VERSION} binaries are not in ${binDir} and ${BUILD_SCRIPT} is missing`, {
+  if (!(await isFile(script))) {
+    throw new DroverError(`Kubernetes ${LAB_KUBERNETES_VERSION} binaries are not in ${binDir} and ${script} is missing`, {
       hint: 'run scripts/build-k8s.sh from a drover source checkout (as root) to build them',
     });
   }
   progress?.(`building Kubernetes ${LAB_KUBERNETES_VERSION} from Debian's source package into ${binDir} (once per machine; about 6 minutes cold on 2 cores)`);
-  const child = execa('bash', [BUILD_SCRIPT], { env: { ...env }, extendEnv: false, reject: false, stdin: 'ignore', all: false });
+  const child = execa('bash', [script], { env: { ...env }, extendEnv: false, reject: false, stdin: 'ignore', all: false });
   const tail: string[] = [];
   child.stderr?.setEncoding('utf8');
   let partial = '';

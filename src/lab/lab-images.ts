@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { busyboxImage, type Env, type LabImage } from './busybox-image.js';
 import { etcdImage } from './etcd-image.js';
-import { ensureKubernetesBinaries, LAB_KUBERNETES_VERSION } from './kubernetes-build.js';
+import { ensureKubernetesBinaries } from './kubernetes-build.js';
 import { kubernetesImage, pauseImage } from './kubernetes-image.js';
 import { labClusterSettings, type LabImageRefs } from './lab-settings.js';
 import { nginxImage } from './nginx-image.js';
@@ -79,7 +79,7 @@ export async function ensureClusterLabImages(lab: LabRef, env: Env, progress?: (
   return {
     registry, busybox, etcd, kubernetes, pause, nginx,
     kubectl: join(built.binDir, 'kubectl'),
-    kubernetesVersion: built.kubernetes.tag || LAB_KUBERNETES_VERSION,
+    kubernetesVersion: built.kubernetes.tag,
   };
 }
 
