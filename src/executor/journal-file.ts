@@ -54,8 +54,7 @@ export class FileJournal implements Journal {
 
   /** Whether appends are fdatasync'd (false on a file system in memory). */
   get syncsToDevice(): boolean {
-    this.open();
-    return this.syncs;
+    return !this.probeFileSystem || !MEMORY_FILE_SYSTEMS.has(Number(statfsSync(dirname(this.location)).type));
   }
 
   // read() and reset() run once, before the first task: synchronous calls spare the thread-pool
@@ -107,7 +106,7 @@ export class FileJournal implements Journal {
   private open(): number {
     if (this.fd === undefined) {
       this.fd = openSync(this.location, 'a', 0o600);
-      if (this.probeFileSystem) this.syncs = !MEMORY_FILE_SYSTEMS.has(Number(statfsSync(dirname(this.location)).type));
+      this.syncs = this.syncsToDevice;
     }
     return this.fd;
   }
