@@ -149,9 +149,14 @@ export function stepChanges(steps: readonly VxlanStep[]): TaskChange[] {
   return [...seen.values()];
 }
 
-/** One script for all steps: the device first, then `bridge -batch` and `ip -batch`, then rules. */
+/**
+ * One script for all steps: the device first, then `bridge -batch` and `ip -batch`, then rules.
+ * It goes on past a failed step (so one vanished entry does not stop the rest) and exits non-zero
+ * if any failed; the caller reads the node again to see what is still missing.
+ */
 export function stepsScript(steps: readonly VxlanStep[]): string {
   const of = (phase: StepPhase) => steps.filter((s) => s.phase === phase).map((s) => s.command);
-  const batch = (tool: string, lines: string[]) => (lines.length === 0 ? [] : [`${tool} -batch - <<'DROVER_EOF'`, ...lines, 'DROVER_EOF']);
-  return ['set -e', 'PATH="$PATH:/usr/sbin:/sbin"', ...of('link'), ...batch('bridge', of('bridge')), ...batch('ip', of('ip')), ...of('rules')].join('\n');
+  const batch = (tool: string, lines: string[]) => (lines.length === 0 ? [] : [`${tool} -force -batch - <<'DROVER_EOF' || rc=1`, ...lines, 'DROVER_EOF']);
+  const each = (commands: string[]) => commands.map((c) => `{ ${c}; } || rc=1`);
+  return ['rc=0', 'PATH="$PATH:/usr/sbin:/sbin"', ...each(of('link')), ...batch('bridge', of('bridge')), ...batch('ip', of('ip')), ...each(of('rules')), 'exit $rc'].join('\n');
 }

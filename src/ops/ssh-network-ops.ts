@@ -41,16 +41,20 @@ export class SshNetworkOps implements NetworkOps {
     return stepChanges(await this.steps(node, cfg));
   }
 
+  /** Apply, then read again: done only when nothing is left (a second pass covers an entry that changed meanwhile). */
   async ensureVxlan(node: ClusterNode, cfg: VxlanNodeConfig): Promise<'unchanged' | 'changed'> {
-    const steps = await this.steps(node, cfg);
+    let steps = await this.steps(node, cfg);
     if (steps.length === 0) return 'unchanged';
-    const r = await this.transport.host(node).exec(stepsScript(steps), { sudo: true });
-    if (r.code !== 0) {
-      throw new DroverError(`setting up the vxlan overlay on ${node.address} failed (exit ${r.code}): ${lastLines(r.stderr, 5)}`, {
-        hint: `changes it was making: ${stepChanges(steps).map((c) => `${c.action} ${c.subject}`).slice(0, 5).join('; ')}`,
-      });
+    let stderr = '';
+    for (let pass = 0; pass < 2 && steps.length > 0; pass++) {
+      const r = await this.transport.host(node).exec(stepsScript(steps), { sudo: true });
+      stderr = r.stderr;
+      steps = await this.steps(node, cfg);
     }
-    return 'changed';
+    if (steps.length === 0) return 'changed';
+    throw new DroverError(`setting up the vxlan overlay on ${node.address} failed: ${lastLines(stderr, 5) || 'the changes did not stick'}`, {
+      hint: `still to do: ${stepChanges(steps).map((c) => `${c.action} ${c.subject}`).slice(0, 5).join('; ')}`,
+    });
   }
 
   async removeVxlan(node: ClusterNode): Promise<void> {

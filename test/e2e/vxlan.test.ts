@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { loadClusterModel } from '../../src/config/index.js';
+import { DroverError } from '../../src/errors.js';
 import { execute } from '../../src/executor/index.js';
 import type { ClusterModel, ClusterNode } from '../../src/model/cluster.js';
 import { CNI_CONFIG_PATH } from '../../src/network/cni-config.js';
@@ -133,6 +134,14 @@ describeLab('vxlan overlay on lab nodes', () => {
     const dry = await execute({ tasks }, { dryRun: true });
     expect(dry.plan.flatMap((p) => p.changes)).toEqual([]);
     for (let i = 0; i < 3; i++) expect(await ops.ensureVxlan(node(i), planConfig(i))).toBe('unchanged');
+  });
+
+  it('a change the kernel refuses fails with its error and what is left to do, and touches nothing', async () => {
+    const err = await ops.ensureVxlan(node(0), { ...planConfig(0), mtu: 70_000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(DroverError);
+    expect((err as DroverError).message).toMatch(new RegExp(`vxlan overlay on ${node(0).address.replace(/\./g, '\\.')} failed: .*mtu`, 'i'));
+    expect((err as DroverError).hint).toMatch(/still to do: update vxlan device drover\.vxlan/);
+    expect(await ops.ensureVxlan(node(0), planConfig(0))).toBe('unchanged');
   });
 
   it('dropping a node from the model: the remaining peers lose only its entries and still talk', async () => {

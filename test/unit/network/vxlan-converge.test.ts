@@ -107,13 +107,15 @@ describe('vxlan converge steps', () => {
     expect(steps.at(-1)!.command).toMatch(/modprobe br_netfilter/);
   });
 
-  it('the script creates the device first, then one bridge batch and one ip batch, then rules', () => {
+  it('the script creates the device first, then one bridge batch and one ip batch, then rules, and reports any failure', () => {
     const script = stepsScript(vxlanSteps(first, freshNode()));
     const lines = script.split('\n');
-    expect(lines[0]).toBe('set -e');
-    const order = ['ip link add', "bridge -batch - <<'DROVER_EOF'", "ip -batch - <<'DROVER_EOF'", 'iptables -w 5 -A FORWARD'].map((p) => lines.findIndex((l) => l.startsWith(p)));
+    expect(lines[0]).toBe('rc=0');
+    expect(lines.at(-1)).toBe('exit $rc');
+    const order = ['{ ip link add', "bridge -force -batch - <<'DROVER_EOF' || rc=1", "ip -force -batch - <<'DROVER_EOF' || rc=1", '{ iptables -w 5 -A FORWARD'].map((p) => lines.findIndex((l) => l.startsWith(p)));
     expect(order.every((v, i) => v >= 0 && (i === 0 || v > order[i - 1]!))).toBe(true);
     expect(lines.filter((l) => l === 'DROVER_EOF')).toHaveLength(2);
+    expect(lines.filter((l) => l.startsWith('{ ')).every((l) => l.endsWith('; } || rc=1'))).toBe(true);
   });
 });
 
