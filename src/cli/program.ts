@@ -127,8 +127,8 @@ export function buildProgram(version: string, run: ActionRunner): Command {
   const util = program.command('util').description('recovery tools');
   util
     .command('get-kubeconfig')
-    .description('rebuild kube_config_<cluster>.yml from the cluster')
-    .action(notYet('util get-kubeconfig'));
+    .description('rebuild kube_config_<cluster>.yml from the state drover keeps')
+    .action(act(async () => (await import('../actions/util-get-kubeconfig.js')).utilGetKubeconfig));
   util
     .command('get-state')
     .description('rebuild the local state from the copy kept in the cluster')

@@ -1,7 +1,7 @@
 import type { Duplex } from 'node:stream';
 import { CertName } from '../pki/names.js';
 import type { Pki } from '../pki/reconcile.js';
-import type { KubeOps } from '../plan/kube-ops.js';
+import type { KubeNode, KubeOps } from '../plan/kube-ops.js';
 import { applyObjects } from './apply.js';
 import { createKubeClient, type KubeClient } from './client.js';
 import { Discovery } from './discovery.js';
@@ -21,6 +21,10 @@ export function createKubeOps(client: KubeClient): KubeOps {
     },
     uncordon: (node) => cordon(client, node, false),
     deleteNode: (node) => deleteNode(client, node),
+    getNode: (name) => client.getOptional<KubeNode>(`/api/v1/nodes/${encodeURIComponent(name)}`, { what: `read node ${name}` }),
+    patchNode: async (name, patch) => {
+      await client.request('PATCH', `/api/v1/nodes/${encodeURIComponent(name)}`, { what: `update node ${name}`, body: patch, contentType: 'application/merge-patch+json' });
+    },
   };
 }
 

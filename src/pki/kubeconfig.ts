@@ -57,23 +57,41 @@ export function componentKubeconfigs(model: ClusterModel): Record<string, string
 
 const b64 = (text: string): string => Buffer.from(text).toString('base64');
 
-/** The admin kubeconfig with everything embedded, aimed at the first control-plane node. */
+const urlHost = (address: string): string => (address.includes(':') ? `[${address}]` : address);
+
+/**
+ * The admin kubeconfig with everything embedded. The default context aims at `server` (the
+ * first authentication.sans entry — a load balancer — when set, else the first control-plane
+ * node); one more context per control-plane node (<cluster>-<node name>) reaches each apiserver
+ * directly, for when the balancer or one node is down.
+ */
 export function adminKubeconfig(model: ClusterModel, pki: Pki, server = adminServer(model)): string {
   const ca = pki.certs[CertName.kubeCa];
   const admin = pki.certs[CertName.admin];
   if (!ca || !admin?.keyPem) throw new Error('the PKI has no kube-ca or kube-admin certificate');
-  return renderKubeconfig({
-    clusterName: model.name,
-    userName: `kube-admin-${model.name}`,
-    server,
-    ca: { data: b64(ca.certPem) },
-    client: { certData: b64(admin.certPem), keyData: b64(admin.keyPem) },
-  });
+  const userName = `kube-admin-${model.name}`;
+  const caData = b64(ca.certPem);
+  const targets = [
+    { name: model.name, server },
+    ...nodesWithRole(model, 'controlplane').map((n) => ({ name: `${model.name}-${n.hostname}`, server: `https://${urlHost(n.address)}:6443` })),
+  ];
+  const doc = {
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: targets.map((t) => ({ name: t.name, cluster: { server: t.server, 'certificate-authority-data': caData } })),
+    contexts: targets.map((t) => ({ name: t.name, context: { cluster: t.name, user: userName } })),
+    'current-context': model.name,
+    users: [{ name: userName, user: { 'client-certificate-data': b64(admin.certPem), 'client-key-data': b64(admin.keyPem) } }],
+  };
+  return yaml.dump(doc, { lineWidth: -1, noRefs: true });
 }
 
+/** The load balancer (first authentication.sans entry) when there is one, else the first control-plane node. */
 export function adminServer(model: ClusterModel): string {
+  const lb = model.sans[0];
+  if (lb) return `https://${urlHost(lb)}:6443`;
   const first = nodesWithRole(model, 'controlplane')[0];
-  return first ? `https://${first.address.includes(':') ? `[${first.address}]` : first.address}:6443` : LOCAL_API_SERVER;
+  return first ? `https://${urlHost(first.address)}:6443` : LOCAL_API_SERVER;
 }
 
 /** RKE's name: cluster.yml → kube_config_cluster.yml, beside the cluster file. */

@@ -17,6 +17,13 @@ export interface KubeDrainOptions extends KubeWaitOptions {
   gracePeriodSeconds?: number;
 }
 
+/** The fields of a Node object callers read. */
+export interface KubeNode {
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  spec?: { podCIDR?: string; unschedulable?: boolean; taints?: { key: string; value?: string; effect: string }[] };
+  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
+}
+
 export interface KubeOps {
   /** Server-side apply (field manager drover, force); `dryRun` = the API validates, stores nothing. */
   apply(objects: readonly KubeObject[], opts: { dryRun: boolean; signal?: AbortSignal }): Promise<ApplyResult[]>;
@@ -25,6 +32,9 @@ export interface KubeOps {
   /** Cordon, evict all but DaemonSet and mirror pods, wait until they are gone. A missing node is fine. */
   cordonAndDrain(node: string, opts: KubeDrainOptions): Promise<void>;
   uncordon(node: string): Promise<void>;
+  getNode(name: string): Promise<KubeNode | undefined>;
+  /** JSON merge patch (RFC 7386) of a Node: labels, annotations, spec.taints, spec.podCIDR. */
+  patchNode(name: string, patch: Record<string, unknown>): Promise<void>;
   /** Delete the Node object; absent is fine. */
   deleteNode(node: string): Promise<void>;
 }

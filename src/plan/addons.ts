@@ -1,0 +1,82 @@
+import { createHash } from 'node:crypto';
+import type { Addon } from '../addons/addon.js';
+import { addonsFor } from '../addons/index.js';
+import { describeRef, type ApplyResult } from '../addons/kube-object.js';
+import type { Task, TaskChange, TaskContext } from '../executor/task.js';
+import type { ClusterModel } from '../model/cluster.js';
+import type { KubeOps } from './kube-ops.js';
+
+export interface AddonsPlanInput {
+  model: ClusterModel;
+  kube: KubeOps;
+  /** Task ids after which the API answers (and, for vxlan clusters, every node is Ready). */
+  after: string[];
+  /**
+   * Deps of the network add-on when it differs: a manifest-based plugin (flannel, canal, calico)
+   * is what makes nodes Ready, so it must not wait for them. Default: `after`.
+   */
+  networkAfter?: string[];
+  /** Text of each addons_include file, by resolved path (src/kube/addon-files.ts reads them). */
+  includes?: Readonly<Record<string, string>>;
+  /** Per workload (default 5 min: images may have to be pulled). */
+  rolloutTimeoutMs?: number;
+}
+
+export const ADDON_TASK_PREFIX = 'addons/';
+const DEFAULT_ROLLOUT_TIMEOUT_MS = 300_000;
+
+const fingerprint = (...parts: unknown[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
+
+/**
+ * One task per add-on (addons/rbac, addons/network, addons/coredns, addons/metrics-server,
+ * addons/ingress, addons/user): server-side apply, then wait for its workloads to roll out.
+ * DNS, metrics and ingress come after the network and RBAC; the user's add-ons come last.
+ * `describe` is the API's own dry run: which objects would be created or changed.
+ */
+export function planAddons(input: AddonsPlanInput): Task[] {
+  const addons = addonsFor(input.model, input.includes ?? {});
+  const id = (a: Addon) => `${ADDON_TASK_PREFIX}${a.name}`;
+  const base = addons.filter((a) => a.name === 'rbac' || a.name === 'network').map(id);
+  const system = addons.filter((a) => a.name !== 'user').map(id);
+  const depsOf = (a: Addon): string[] => {
+    if (a.name === 'network') return input.networkAfter ?? input.after;
+    if (a.name === 'rbac') return input.after;
+    if (a.name === 'user') return [...input.after, ...system];
+    return [...input.after, ...base];
+  };
+  return addons.map((addon) => addonTask(addon, depsOf(addon), input));
+}
+
+function addonTask(addon: Addon, deps: string[], input: AddonsPlanInput): Task {
+  const timeoutMs = input.rolloutTimeoutMs ?? DEFAULT_ROLLOUT_TIMEOUT_MS;
+  return {
+    id: `${ADDON_TASK_PREFIX}${addon.name}`,
+    deps,
+    title: `apply ${addon.title}`,
+    fingerprint: fingerprint(addon.objects, addon.waitFor),
+    estimate: addon.waitFor.length > 0 ? 20 : 2,
+    async run(ctx: TaskContext) {
+      const results = await input.kube.apply(addon.objects, { dryRun: false, signal: ctx.signal });
+      ctx.log(summarize(results));
+      await Promise.all(addon.waitFor.map((w) => input.kube.waitRollout(w.kind, w.namespace, w.name, { timeoutMs, signal: ctx.signal })));
+    },
+    async describe(ctx: TaskContext): Promise<TaskChange[]> {
+      return changesOf(await input.kube.apply(addon.objects, { dryRun: true, signal: ctx.signal }));
+    },
+  };
+}
+
+export function changesOf(results: readonly ApplyResult[]): TaskChange[] {
+  return results
+    .filter((r) => r.action !== 'unchanged')
+    .map((r) =>
+      r.action === 'created'
+        ? { action: 'create' as const, subject: describeRef(r.ref) }
+        : { action: 'update' as const, subject: describeRef(r.ref), ...(r.changedFields?.length ? { diff: `changed: ${r.changedFields.join(', ')}` } : {}) },
+    );
+}
+
+function summarize(results: readonly ApplyResult[]): string {
+  const count = (action: ApplyResult['action']) => results.filter((r) => r.action === action).length;
+  return `${results.length} objects: ${count('created')} created, ${count('configured')} changed, ${count('unchanged')} unchanged`;
+}
