@@ -18,7 +18,7 @@ const TRANSIENT_CODES = new Set(['ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ECONNREFUS
 
 /**
  * true when retrying may help: a TransientError (or any error with `transient: true`), a
- * socket error code above, or an HTTP 5xx from the Docker API (dockerode sets `statusCode`).
+ * socket error code above, or an HTTP 5xx from the Docker API (transport/docker-api.ts sets `statusCode`).
  * Causes are followed, so a wrapped ECONNRESET is still transient. 501 (not implemented) and
  * explicit `transient: false` are permanent.
  */

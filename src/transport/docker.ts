@@ -1,7 +1,7 @@
 import type { ExecResult } from './host.js';
 
 /**
- * The I/O edge to one node's Docker daemon. Shapes are drover's own (not dockerode's) so the
+ * The I/O edge to one node's Docker daemon. Shapes are drover's own (not the Engine API's) so the
  * executor's FakeDocker and the real daemon are interchangeable.
  */
 export interface DockerVersion {
