@@ -38,7 +38,7 @@ const name = `bench-${Date.now()}`;
 let save;
 let restore;
 try {
-  if (ownLab) run(['up']);
+  if (ownLab) run(['up', '--until', 'etcd']);
   save = run(['etcd', 'snapshot-save', '--name', name]);
   restore = run(['etcd', 'snapshot-restore', '--name', name]);
 } finally {

@@ -7,6 +7,9 @@ import { Cancellation, installSignalHandlers } from '../executor/index.js';
 import { adminKubeconfigPath } from '../pki/index.js';
 import { planRemove } from '../plan/remove.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
+import { cleanKubeletLeftovers } from '../ops/kubelet-leftovers.js';
+import type { ClusterNode } from '../model/cluster.js';
+import { SshNetworkOps } from '../ops/ssh-network-ops.js';
 import { backupPathFor, lockPathFor, statePathFor } from '../state/index.js';
 import { runGraph } from './run-graph.js';
 import { openSession } from './session.js';
@@ -26,7 +29,8 @@ export async function remove(opts: RemoveOptions, io: IoHost): Promise<ExitCode>
   const removeHandlers = installSignalHandlers(cancellation);
   try {
     const previousNodes = session.previous?.appliedConfig?.nodes ?? [];
-    const tasks = planRemove(model, previousNodes, new SshClusterOps(session.transport, model));
+    const kube = { cleanKubeletLeftovers: (node: ClusterNode) => cleanKubeletLeftovers(session.transport, node) };
+    const tasks = planRemove(model, previousNodes, new SshClusterOps(session.transport, model), { kube, network: new SshNetworkOps(session.transport) });
     const result = await runGraph(tasks, io, cancellation, { dryRun: Boolean(opts.dryRun), secrets });
     if (result.ok && !opts.dryRun) {
       const statePath = statePathFor(model.configPath);

@@ -35,6 +35,20 @@ function sameState(previous: StateContent, next: StateContent): boolean {
   return pick(previous) === pick(next);
 }
 
+/**
+ * Certificates, keys and pod subnets made for this run are saved before any of them reaches a
+ * node: a run that fails half-way (or is killed) and is resumed must find the very same material,
+ * not issue new CAs that the parts already running do not trust. What is deployed
+ * (appliedConfig, etcd, planes) is still recorded only after a successful run.
+ */
+async function keepGeneratedMaterial(session: Session, material: Pick<StateContent, 'pki' | 'kubeSecrets' | 'podSubnets'>): Promise<void> {
+  const previous = session.previous;
+  const base: StateContent = previous ?? { droverVersion: DROVER_VERSION, versions: {} };
+  const next: StateContent = { ...base, ...material, podSubnets: { ...previous?.podSubnets, ...material.podSubnets } };
+  if (previous && JSON.stringify([previous.pki, previous.kubeSecrets, previous.podSubnets]) === JSON.stringify([next.pki, next.kubeSecrets, next.podSubnets])) return;
+  await session.store.save(next);
+}
+
 export interface UpOptions {
   config: string;
   resume?: boolean;
@@ -100,6 +114,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       etcdOnly,
     });
     phase('planned');
+    if (!dryRun) await keepGeneratedMaterial(session, { pki, kubeSecrets: secrets, ...(plan.podSubnets ? { podSubnets: plan.podSubnets } : {}) });
     const result = await runGraph(plan.tasks, io, cancellation, {
       resume: Boolean(opts.resume),
       dryRun,

@@ -62,7 +62,8 @@ export function apiServerSpec({ model, node, image, verifyKubelets }: ApiServerI
     'requestheader-username-headers': 'X-Remote-User',
     'secure-port': String(KubePort.apiServer),
     'service-account-issuer': 'rke',
-    'service-account-key-file': keyPath(CertName.serviceAccountToken),
+    // The public key: the apiserver parses only public keys (and RSA private keys) here.
+    'service-account-key-file': certPath(CertName.serviceAccountToken),
     'service-account-lookup': 'true',
     'service-account-signing-key-file': keyPath(CertName.serviceAccountToken),
     'service-cluster-ip-range': model.network.serviceClusterIpRange,

@@ -70,6 +70,8 @@ export function kubeletSpec({ model, node, image, pauseImage, criDockerd }: Kube
       '/var/lib/docker:/var/lib/docker:rw,rslave,z',
       '/var/lib/kubelet:/var/lib/kubelet:shared,z',
       '/run:/run:rprivate',
+      // The Docker socket's usual path; images need not have /var/run → /run.
+      '/var/run:/var/run:rprivate',
       '/var/log/containers:/var/log/containers:z',
       '/var/log/pods:/var/log/pods:z',
       '/dev:/host/dev:rprivate',

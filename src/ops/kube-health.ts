@@ -26,7 +26,7 @@ export async function probeHealthz(pool: SshPool, node: ClusterNode, probe: Heal
   return new Promise((resolve) => {
     const socket = tlsConnect({
       socket: stream,
-      servername: '127.0.0.1',
+      servername: 'localhost',
       ...(probe.tls ? { ca: probe.tls.ca, cert: probe.tls.cert, key: probe.tls.key, checkServerIdentity: () => undefined } : { rejectUnauthorized: false }),
     });
     const chunks: Buffer[] = [];
@@ -36,7 +36,7 @@ export async function probeHealthz(pool: SshPool, node: ClusterNode, probe: Heal
       resolve({ ok, detail });
     };
     const timer = setTimeout(() => done(false, `no answer within ${probe.timeoutMs} ms`), probe.timeoutMs);
-    socket.on('secureConnect', () => socket.write('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n'));
+    socket.on('secureConnect', () => socket.write('GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n'));
     socket.on('data', (c: Buffer) => chunks.push(c));
     socket.on('error', (err) => done(false, err.message));
     socket.on('end', () => {

@@ -45,6 +45,7 @@ export async function gatherFacts(node: ClusterNode, transport: NodeTransport): 
     facts.osHostname = parsed.osHostname;
     facts.sysctls = parsed.sysctls;
     facts.listeners = parsed.listeners;
+    facts.links = parsed.links;
     // A daemon with another data root: measure that filesystem instead (rare, one more command).
     const disk = dockerRoot === DEFAULT_DOCKER_ROOT ? parsed.disk : (await probe(dockerRoot).catch(() => undefined))?.disk;
     if (disk) facts.disk = disk;

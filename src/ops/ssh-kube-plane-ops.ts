@@ -9,6 +9,7 @@ import type { NodeTransport } from '../transport/session.js';
 import { openTlsSocket } from '../transport/tls-over-ssh.js';
 import { lastLines } from './etcdctl.js';
 import { probeHealthz } from './kube-health.js';
+import { cleanKubeletLeftovers } from './kubelet-leftovers.js';
 import { metaPatch, metaChanges, nodeReadiness, type KubeNode } from './kube-node-state.js';
 import { cordonAndDrain, deleteNode } from '../kube/drain.js';
 
@@ -124,14 +125,7 @@ export class SshKubePlaneOps implements KubePlaneOps {
     await deleteNode(this.api(), node.hostname);
   }
 
-  async cleanKubeletLeftovers(node: ClusterNode): Promise<void> {
-    const docker = this.transport.docker(node);
-    for (const c of await docker.listContainers({ all: true })) {
-      if (c.labels['io.kubernetes.pod.name'] !== undefined) await docker.removeContainer(c.name, { force: true });
-    }
-    // Volumes kubelet mounted (secrets on tmpfs, projected tokens) must go before the directory can.
-    const script = "awk '$2 ~ \"^/var/lib/kubelet/\" {print $2}' /proc/self/mounts | sort -r | while read -r m; do umount -l \"$m\" || true; done";
-    const r = await this.transport.host(node).exec(script, { sudo: true });
-    if (r.code !== 0) throw new DroverError(`cannot unmount kubelet volumes on ${node.address}: ${lastLines(r.stderr, 3)}`);
+  cleanKubeletLeftovers(node: ClusterNode): Promise<void> {
+    return cleanKubeletLeftovers(this.transport, node);
   }
 }

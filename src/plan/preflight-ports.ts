@@ -10,6 +10,8 @@ export interface PortRequirement {
   proto: 'tcp' | 'udp';
   component: string;
   owners: string[];
+  /** Network links whose presence means drover itself holds the port (a kernel socket has no container). */
+  ownerLinks?: string[];
 }
 
 const ETCD: PortRequirement[] = [
@@ -38,7 +40,7 @@ const NETWORK: Record<string, PortRequirement[]> = {
     { port: 9099, proto: 'tcp', component: 'canal health', owners: ['*canal*', '*calico*'] },
   ],
   flannel: [{ port: 8472, proto: 'udp', component: 'flannel VXLAN', owners: ['*flannel*'] }],
-  vxlan: [{ port: 8472, proto: 'udp', component: 'VXLAN overlay', owners: ['*'] }],
+  vxlan: [{ port: 8472, proto: 'udp', component: 'VXLAN overlay', owners: [], ownerLinks: ['drover.vxlan'] }],
   calico: [
     { port: 179, proto: 'tcp', component: 'calico BGP', owners: ['*calico*'] },
     { port: 9099, proto: 'tcp', component: 'calico health', owners: ['*calico*'] },

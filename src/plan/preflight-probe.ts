@@ -12,6 +12,7 @@ export function probeScript(dockerRoot: string): string {
     'echo --ip_forward; cat /proc/sys/net/ipv4/ip_forward 2>/dev/null',
     'echo --bridge_nf; cat /proc/sys/net/bridge/bridge-nf-call-iptables 2>/dev/null',
     'for f in tcp tcp6 udp udp6; do echo "--$f"; cat /proc/net/$f 2>/dev/null; done',
+    'echo --links; ls /sys/class/net 2>/dev/null',
     // The docker root may not exist yet: measure the nearest existing parent's filesystem.
     `echo --df; d='${root}'; while [ ! -d "$d" ]; do d=$(dirname "$d"); done; echo "$d"; df -Pk "$d" 2>/dev/null | tail -n 1`,
   ].join('\n');
@@ -21,6 +22,7 @@ export interface ProbeFacts {
   osHostname: string;
   sysctls: Record<string, string | undefined>;
   listeners: Listener[];
+  links: string[];
   disk?: { path: string; availableBytes: number };
 }
 
@@ -45,6 +47,7 @@ export function parseProbeOutput(out: string): ProbeFacts {
     osHostname: first('hostname') ?? '',
     sysctls: { 'net.ipv4.ip_forward': first('ip_forward'), 'net.bridge.bridge-nf-call-iptables': first('bridge_nf') },
     listeners,
+    links: (sections.get('links') ?? []).map((l) => l.trim()).filter(Boolean),
   };
   const df = (sections.get('df') ?? []).filter((l) => l.trim() !== '');
   const avail = df[1]?.trim().split(/\s+/)[3];

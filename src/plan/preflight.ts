@@ -25,6 +25,8 @@ export interface NodeFacts {
   osHostname?: string;
   docker?: { ok: true; version: string; apiVersion: string; route: string } | { ok: false; error: string };
   listeners?: Listener[];
+  /** Network interfaces on the node (drover's overlay device holds its UDP port). */
+  links?: string[];
   /** Names of running containers (owners of ports on a cluster that is already up). */
   runningContainers?: string[];
   /** sysctl values by dotted name; undefined when the entry does not exist. */
@@ -67,7 +69,8 @@ function judgePorts(f: NodeFacts, networkPlugin: string): CheckResult {
   for (const req of requiredPorts(f.roles, networkPlugin)) {
     const held = f.listeners.filter((l) => l.port === req.port && l.proto === req.proto);
     if (held.length === 0) continue;
-    const owner = running.find((name) => req.owners.some((o) => globToRegExp(o).test(name)));
+    const owner =
+      running.find((name) => req.owners.some((o) => globToRegExp(o).test(name))) ?? req.ownerLinks?.find((link) => f.links?.includes(link));
     const label = `${req.port}/${req.proto} (${req.component})`;
     if (owner) ours.push(`${label} by ${owner}`);
     else conflicts.push(`${label} on ${held.map((h) => h.address).join(', ')}`);

@@ -126,7 +126,7 @@ describeLab('drover etcd snapshot-save / -list / -restore on 3 lab nodes', { tim
     const password = await readFile(join(lab.dir, 'registry-password'), 'utf8').catch(() => undefined);
     if (password !== undefined) ENV['DROVER_LAB_REGISTRY_PASSWORD'] = password.trim();
     await ensureEtcdImage(lab);
-    const up = await drover(['up', '--config', config, '--output', 'json']);
+    const up = await drover(['up', '--until', 'etcd', '--config', config, '--output', 'json']);
     expect(up.code, up.stderr).toBe(0);
   });
   afterAll(async () => {
@@ -228,7 +228,7 @@ describeLab('drover etcd snapshot-save / -list / -restore on 3 lab nodes', { tim
     // `drover up` agrees with what restore left: nothing to replace.
     const ids = async () => Promise.all(lab.nodes.map((_n, i) => lab.exec(i, 'docker inspect -f {{.Id}} etcd').then((r) => r.stdout)));
     const before = await ids();
-    const up = await drover(['up', '--config', config, '--output', 'json']);
+    const up = await drover(['up', '--until', 'etcd', '--config', config, '--output', 'json']);
     expect(up.code, up.stderr).toBe(0);
     expect(await ids()).toEqual(before);
   });
