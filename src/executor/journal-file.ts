@@ -23,8 +23,11 @@ export interface FileJournalOptions {
 /**
  * A journal file (0600), appended with O_APPEND and fdatasync'd: every line is durable before
  * its promise resolves ("group commit" keeps that cheap for thousands of short tasks):
- * - a batch is written synchronously (a copy into the page cache: microseconds, and it survives
- *   a kill -9 from then on) right before its sync; only the sync goes to the thread pool;
+ * - lines are gathered until the end of the current turn of the event loop (setImmediate), so
+ *   tasks finishing together share one write() and one sync (one write() per line was a
+ *   fifth of the executor's CPU time on 3000 short tasks);
+ * - a batch is written synchronously (a copy into the page cache; it survives a kill -9 from
+ *   then on) right before its sync; only the sync goes to the thread pool;
  * - a second sync may start while the first runs: fdatasync covers everything written to the
  *   file before it started, so a line waits for one sync, not for the end of someone else's too;
  * - lines arriving while both are in flight are gathered into one batch: one write, one sync,
@@ -39,6 +42,7 @@ export class FileJournal implements Journal {
   /** Lines waiting for a sync slot; undefined when none. */
   private next: Batch | undefined;
   private inFlight = 0;
+  private flushQueued = false;
   /** The first write or sync error: later lines could land after a torn one, so all fail. */
   private failed: { error: unknown } | undefined;
   private idle: { promise: Promise<void>; resolve: () => void } | undefined;
@@ -94,7 +98,10 @@ export class FileJournal implements Journal {
       });
       batch = this.next = { text, done, resolve, reject };
     }
-    this.pump();
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      setImmediate(this.flush);
+    }
     return batch.done;
   }
 
@@ -115,6 +122,12 @@ export class FileJournal implements Journal {
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
   }
+
+  /** After this turn of the event loop: the lines of every task that finished in it, in one write. */
+  private readonly flush = (): void => {
+    this.flushQueued = false;
+    this.pump();
+  };
 
   private drain(): Promise<void> {
     if (this.inFlight === 0 && !this.next) return Promise.resolve();
@@ -157,11 +170,11 @@ export class FileJournal implements Journal {
         if (err) this.fail(batch, err);
         else batch.resolve();
         this.pump();
-        if (this.inFlight === 0 && !this.next && this.idle) {
-          this.idle.resolve();
-          this.idle = undefined;
-        }
       });
+    }
+    if (this.inFlight === 0 && !this.next && this.idle) {
+      this.idle.resolve();
+      this.idle = undefined;
     }
   }
 }

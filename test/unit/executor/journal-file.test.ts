@@ -44,21 +44,36 @@ describe('FileJournal group commit', () => {
     const resolvedAt = new Map<number, number>();
     let end = 'header\n'.length;
     const ends = lines.map((l) => (end += l.length));
-    lines.forEach((l, i) => void journal.append(l).then(() => resolvedAt.set(i, syncs.durable())));
+    const append = (i: number): void => void journal.append(lines[i]!).then(() => resolvedAt.set(i, syncs.durable()));
 
-    // Two lines are written and syncing at once; the others wait, together, for a free slot.
+    // Lines appended in one turn of the event loop are written together at its end, one sync.
+    append(0);
+    append(1);
+    expect(readFileSync(path, 'utf8')).toBe('header\n');
+    await flush();
     expect(readFileSync(path, 'utf8')).toBe('header\n' + lines[0] + lines[1]);
+    expect(syncs.calls).toHaveLength(1);
+    // A second sync may run at once; a third batch waits for a free slot.
+    append(2);
+    await flush();
+    expect(syncs.calls).toHaveLength(2);
+    append(3);
+    append(4);
+    await flush();
     expect(syncs.calls).toHaveLength(2);
     syncs.calls[1]!.complete();
     await flush();
-    expect([...resolvedAt.keys()]).toEqual([1]);
-    // The freed slot took lines 2..5: one write, one sync (and one promise).
-    expect(readFileSync(path, 'utf8')).toBe('header\n' + lines.join(''));
+    expect([...resolvedAt.keys()]).toEqual([2]);
+    // The freed slot took lines 3 and 4: one write, one sync (and one promise).
+    expect(readFileSync(path, 'utf8')).toBe('header\n' + lines.slice(0, 5).join(''));
     expect(syncs.calls).toHaveLength(3);
+    append(5);
     syncs.calls[0]!.complete();
     await flush();
-    expect([...resolvedAt.keys()].sort()).toEqual([0, 1]);
+    expect([...resolvedAt.keys()].sort()).toEqual([0, 1, 2]);
     syncs.calls[2]!.complete();
+    await flush();
+    syncs.calls[3]!.complete();
     await flush();
     expect(resolvedAt.size).toBe(6);
     for (const [i, durable] of resolvedAt) expect(durable, `line ${i}`).toBeGreaterThanOrEqual(ends[i]!);
@@ -71,13 +86,18 @@ describe('FileJournal group commit', () => {
     const syncs = heldSyncs(path);
     const journal = new FileJournal(path, { datasync: syncs.datasync });
     await journal.reset('');
-    const results = ['a\n', 'b\n', 'c\n'].map((l) => journal.append(l).then(() => 'ok', (e: Error) => e.message));
+    const results: Promise<string>[] = [];
+    for (const line of ['a\n', 'b\n', 'c\n']) {
+      results.push(journal.append(line).then(() => 'ok', (e: Error) => e.message));
+      await flush();
+    }
     syncs.calls[0]!.complete(new Error('EIO: i/o error'));
     syncs.calls[1]!.complete();
     expect(await Promise.all(results)).toEqual(['EIO: i/o error', 'ok', 'EIO: i/o error']);
     await expect(journal.append('d\n')).rejects.toThrow('EIO');
     await journal.reset('fresh\n');
     const afterReset = journal.append('e\n');
+    await flush();
     syncs.calls.at(-1)!.complete();
     await expect(afterReset).resolves.toBeUndefined();
     await journal.close();
@@ -92,7 +112,9 @@ describe('FileJournal group commit', () => {
     let closed = false;
     const closing = journal.close().then(() => (closed = true));
     await flush();
+    await flush();
     expect(closed).toBe(false);
+    expect(syncs.calls).toHaveLength(1);
     syncs.calls[0]!.complete();
     await closing;
     expect(closed).toBe(true);
