@@ -53,7 +53,11 @@ export async function nodeToolsSpec(): Promise<FileTreeSpec> {
       ...cni.map((n) => ({ from: join(BUNDLED_CNI_DIR, n), to: join(BUNDLED_CNI_DIR, n) })),
     ],
     librariesOf: [XTABLES_MULTI, ...TOOLS, ...xtables],
-    symlinks: XTABLES_NAMES.map((n) => ({ path: `/usr/sbin/${n}`, target: 'xtables-nft-multi' })),
+    symlinks: [
+      ...XTABLES_NAMES.map((n) => ({ path: `/usr/sbin/${n}`, target: 'xtables-nft-multi' })),
+      // As on the node (and every FHS image): drover binds only /run, kubelet dials /var/run/docker.sock.
+      { path: '/var/run', target: '/run' },
+    ],
     // /run: iptables' lock; /opt/cni/bin: kubelet's default CNI dir, filled when mounted.
     dirs: [{ path: SYSCTL_MASK_DIR }, { path: '/run' }, { path: '/opt/cni/bin' }, { path: '/etc/cni/net.d' }, { path: '/var/lib/cni' }],
     texts: [{ path: ENTRYPOINT_PATH, content: ENTRYPOINT_SCRIPT, mode: 0o755 }],
