@@ -9,7 +9,7 @@ import { execOnClient, type RawExecResult } from './ssh-exec.js';
 import type { SshPool } from './ssh-pool.js';
 import { sudoModeFromProbe, sudoWrap, type SudoMode } from './sudo.js';
 import { readRemoteClock, type ClockReading } from './remote-clock.js';
-import { sftpAtomicWrite, sftpReadFile, sftpStat } from './sftp.js';
+import { sftpAtomicWrite, sftpMkdirP, sftpReadFile, sftpRemoveShallow, sftpStat } from './sftp.js';
 
 /** Kill the command on the node too when it overruns (closing the channel alone does not). */
 function withRemoteTimeout(command: string, timeoutMs: number): string {
@@ -105,11 +105,16 @@ export class SshHost implements Host {
   }
 
   async mkdir(path: string, opts: { mode?: number } = {}): Promise<void> {
+    if (this.isRoot) {
+      await this.withSftp(`mkdir of ${path}`, (sftp) => sftpMkdirP(sftp, path, opts.mode ?? 0o755));
+      return;
+    }
     const octal = (opts.mode ?? 0o755).toString(8).padStart(4, '0');
     await this.mustExec(`mkdir -p -m ${octal} ${shellQuote(path)}`, { sudo: true, idempotent: true });
   }
 
   async remove(path: string, opts: { recursive?: boolean } = {}): Promise<void> {
+    if (this.isRoot && (await this.withSftp(`removal of ${path}`, (sftp) => sftpRemoveShallow(sftp, path, opts.recursive === true)))) return;
     await this.mustExec(`rm -f${opts.recursive ? 'r' : ''} -- ${shellQuote(path)}`, { sudo: true, idempotent: true });
   }
 

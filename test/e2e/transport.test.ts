@@ -57,6 +57,12 @@ describe.skipIf(!canRun)('SSH transport against a real sshd on 127.0.0.1', { tim
     const dir = join(sshd.dir, 'files', 'nested');
     await host.mkdir(dir, { mode: 0o700 });
     expect((await host.exec(`stat -c %a ${dir}`)).stdout.trim()).toBe('700');
+    // As mkdir -p: parents get the default mode, an existing directory is left as it is.
+    expect((await host.exec(`stat -c %a ${join(sshd.dir, 'files')}`)).stdout.trim()).toBe('755');
+    await host.mkdir(dir, { mode: 0o755 });
+    expect((await host.exec(`stat -c %a ${dir}`)).stdout.trim()).toBe('700');
+    await host.exec(`touch ${join(sshd.dir, 'files', 'plain')}`);
+    await expect(host.mkdir(join(sshd.dir, 'files', 'plain'))).rejects.toThrow(/plain.*not a directory/);
     const file = join(dir, 'key.pem');
     const bytes = Buffer.from(Array.from({ length: 70_000 }, (_, i) => i % 256));
     await host.putFile(file, bytes, { mode: 0o600 });
@@ -70,6 +76,15 @@ describe.skipIf(!canRun)('SSH transport against a real sshd on 127.0.0.1', { tim
     expect((await host.exec(`stat -c %i ${file}`)).stdout).not.toBe(inodeBefore);
     expect((await host.exec(`ls -A ${dir}`)).stdout.trim()).toBe('key.pem');
     expect(await host.exists(file)).toBe(true);
+    // A file, a flat directory (SFTP) and a deeper tree (one rm -rf) all go.
+    await host.putFile(join(dir, 'other'), 'x');
+    await host.remove(join(dir, 'other'));
+    expect(await host.exists(join(dir, 'other'))).toBe(false);
+    await expect(host.remove(dir)).rejects.toThrow(/is a directory/);
+    await host.mkdir(join(sshd.dir, 'files', 'flat'));
+    await host.putFile(join(sshd.dir, 'files', 'flat', 'owner.json'), '{}');
+    await host.remove(join(sshd.dir, 'files', 'flat'), { recursive: true });
+    expect(await host.exists(join(sshd.dir, 'files', 'flat'))).toBe(false);
     await host.remove(join(sshd.dir, 'files'), { recursive: true });
     expect(await host.exists(file)).toBe(false);
     await host.remove(join(sshd.dir, 'files'), { recursive: true }); // missing is fine
