@@ -9,6 +9,10 @@ import { planUp } from '../plan/up.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
 import { SshKubePlaneOps } from '../ops/ssh-kube-plane-ops.js';
 import { SshNetworkOps } from '../ops/ssh-network-ops.js';
+import { planAddons } from '../plan/addons.js';
+import { createKubeOps } from '../kube/ops.js';
+import { readAddonIncludes } from '../kube/addon-files.js';
+import { writeAdminKubeconfig } from '../kube/admin-kubeconfig.js';
 import type { StateContent } from '../state/index.js';
 import { runGraph } from './run-graph.js';
 import { keepStateCopies, openSession, type Session } from './session.js';
@@ -94,6 +98,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
     const previous = session.previous;
     const { pki } = reconcilePki(previous?.pki, model, { keyType: previous?.pki?.keyType ?? 'ecdsa', now: () => new Date(), randomSerial: () => randomBytes(16) });
     const secrets = kubeSecrets(model, previous?.kubeSecrets);
+    const includes = opts.until === 'etcd' ? {} : await readAddonIncludes(model);
     const etcdOnly = opts.until === 'etcd';
     // A cluster whose last run stopped after etcd gets its Kubernetes plane as a new one.
     const hadKubernetes = previous?.planes ? previous.planes.includes('kubernetes') : Boolean(previous?.appliedConfig);
@@ -112,6 +117,15 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       kube,
       network: new SshNetworkOps(session.transport),
       etcdOnly,
+      addons: ({ apiHealthy, ready }) =>
+        planAddons({
+          model,
+          kube: createKubeOps(kube!.api()),
+          // vxlan nodes are Ready without add-ons; a manifest-based network is what makes them Ready.
+          after: [ready],
+          networkAfter: [apiHealthy],
+          includes,
+        }),
     });
     phase('planned');
     if (!dryRun) await keepGeneratedMaterial(session, { pki, kubeSecrets: secrets, ...(plan.podSubnets ? { podSubnets: plan.podSubnets } : {}) });
@@ -143,6 +157,10 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       }
     }
     phase('state saved');
+    if (result.ok && !dryRun && !etcdOnly) {
+      const path = await writeAdminKubeconfig(model, pki);
+      if (!io.quiet && io.output !== 'json') io.stderr.write(`kubeconfig: ${path}\n  kubectl --kubeconfig ${path} get nodes\n`);
+    }
     return result.exitCode;
   } finally {
     removeHandlers();

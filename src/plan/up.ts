@@ -29,8 +29,8 @@ export interface UpPlanInput {
   ops: ClusterOps;
   kube: KubePlaneOps;
   network: NetworkOps;
-  /** Add-on tasks, given the id after which every node is Ready (the add-on layer plans them). */
-  addons?: (after: string[]) => Task[];
+  /** Add-on tasks, given the ids after which the API answers and every node is Ready (the add-on layer plans them). */
+  addons?: (ids: { apiHealthy: string; ready: string }) => Task[];
   /** Only the etcd plane (the tests of the etcd issue, and clusters that never had more). */
   etcdOnly?: boolean;
 }
@@ -113,6 +113,6 @@ export function planUp(input: UpPlanInput): UpPlan {
   if (vxlan && removed.length > 0) {
     tasks.push(...planVxlanRemoval(removed, input.network, (node) => [`kube/drain@${node.address}`]));
   }
-  if (input.addons) tasks.push(...input.addons([kube.readyTaskId]));
+  if (input.addons) tasks.push(...input.addons({ apiHealthy: kube.apiHealthyTaskId, ready: kube.readyTaskId }));
   return { tasks, etcd: etcd.plane, ...(podSubnets ? { podSubnets } : {}) };
 }
