@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Addon } from '../addons/addon.js';
 import { addonsFor } from '../addons/index.js';
-import { describeRef, type ApplyResult } from '../addons/kube-object.js';
+import { describeRef, refOf, type ApplyResult } from '../addons/kube-object.js';
 import type { Task, TaskChange, TaskContext } from '../executor/task.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { KubeOps } from './kube-ops.js';
@@ -61,7 +61,18 @@ function addonTask(addon: Addon, deps: string[], input: AddonsPlanInput): Task {
       await Promise.all(addon.waitFor.map((w) => input.kube.waitRollout(w.kind, w.namespace, w.name, { timeoutMs, signal: ctx.signal })));
     },
     async describe(ctx: TaskContext): Promise<TaskChange[]> {
-      return changesOf(await input.kube.apply(addon.objects, { dryRun: true, signal: ctx.signal }));
+      try {
+        return changesOf(await input.kube.apply(addon.objects, { dryRun: true, signal: ctx.signal }));
+      } catch (err) {
+        // No API yet (a new cluster, or its control plane is down): everything is new as far as
+        // anyone can tell. A refusal by the API (invalid object) is not hidden.
+        if ((err as { transient?: unknown }).transient !== true) throw err;
+        return addon.objects.map((o, i) => ({
+          action: 'create' as const,
+          subject: describeRef(refOf(o)),
+          ...(i === 0 ? { diff: `the Kubernetes API does not answer yet (${(err as Error).message}); shown from the manifests` } : {}),
+        }));
+      }
     },
   };
 }

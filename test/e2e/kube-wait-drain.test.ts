@@ -109,6 +109,11 @@ describeApiServer('kube: rollout and node waits, drain', () => {
       body: { status: { conditions: [{ type: 'Ready', status: 'True', reason: 'KubeletReady', message: 'ok', lastHeartbeatTime: '2026-01-01T00:00:00Z', lastTransitionTime: '2026-01-01T00:00:00Z' }] } },
     });
     await kube.waitNodesReady(['fake-1'], { timeoutMs: 2000 });
+    await kube.patchNode('fake-1', { metadata: { labels: { 'node-role.kubernetes.io/worker': 'true' } }, spec: { podCIDR: '10.42.3.0/24', taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] } });
+    const node = await kube.getNode('fake-1');
+    expect(node?.metadata.labels?.['node-role.kubernetes.io/worker']).toBe('true');
+    expect(node?.spec).toMatchObject({ podCIDR: '10.42.3.0/24', taints: [{ key: 'dedicated', value: 'x', effect: 'NoSchedule' }] });
+    expect(await kube.getNode('missing-2')).toBeUndefined();
   });
 
   it('drains a node: evicts managed pods, leaves DaemonSet and mirror pods, refuses unmanaged ones unless forced', async () => {

@@ -34,6 +34,18 @@ const ctx = (): TaskContext & { logs: string[] } => {
 };
 
 describe('planAddons', () => {
+  it('describes every object as new while the API does not answer, but not an API refusal', async () => {
+    const { kube } = fakeKube();
+    const down = Object.assign(new Error('cannot reach the Kubernetes API: ECONNREFUSED'), { transient: true });
+    const task = planAddons({ model: addonModel(), kube: { ...kube, apply: () => Promise.reject(down) }, after: [] }).find((t) => t.id === 'addons/rbac')!;
+    expect(await task.describe!(ctx())).toEqual([
+      { action: 'create', subject: 'ClusterRole system:kube-apiserver-to-kubelet', diff: 'the Kubernetes API does not answer yet (cannot reach the Kubernetes API: ECONNREFUSED); shown from the manifests' },
+      { action: 'create', subject: 'ClusterRoleBinding system:kube-apiserver' },
+    ]);
+    const refused = planAddons({ model: addonModel(), kube: { ...kube, apply: () => Promise.reject(new Error('Invalid')) }, after: [] })[0]!;
+    await expect(refused.describe!(ctx())).rejects.toThrow('Invalid');
+  });
+
   it('makes one task per add-on; DNS, metrics and ingress after RBAC and the network, user add-ons last', () => {
     const { kube } = fakeKube();
     const model = addonModel({ addons: 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: mine}\n' });
