@@ -114,6 +114,9 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   const force = new AbortController();
   // Every running task may listen on the shared abort signal (it is each task's ctx.signal).
   setMaxListeners(0, force.signal);
+  // Read before every start: a flag is cheaper than the signal's `aborted` getter.
+  let stopping = false;
+  stop.signal.addEventListener('abort', () => (stopping = true), { once: true });
   const cleanups = linkCancellation(options, stop, force, clock, emit, elapsed);
   const env: AttemptEnv = {
     clock,
@@ -138,7 +141,7 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
     concurrency,
     perHostConcurrency,
     env,
-    shouldStop: () => stop.signal.aborted || journal.broken !== undefined,
+    shouldStop: () => stopping || journal.broken !== undefined,
     onSkipped: (task) => {
       skipped++;
       emit({ type: 'task-skipped', t: elapsed(), ...taskRef(task), reason: 'journal' });

@@ -65,7 +65,10 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
 
   return new Promise<LoopResult>((resolve) => {
     let settled = false;
+    // A flag, not signal.aborted on every start: that getter is a visible cost per task.
+    let forced = o.env.forceSignal.aborted;
     const finish = (): void => {
+      forced = o.env.forceSignal.aborted;
       if (settled) return;
       settled = true;
       o.env.forceSignal.removeEventListener('abort', finish);
@@ -75,7 +78,7 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
       resolve({ outcomes, abandoned });
     };
     const fill = (): void => {
-      if (o.shouldStop() || o.env.forceSignal.aborted) stopped = true;
+      if (forced || o.shouldStop()) stopped = true;
       while (!stopped && running < o.concurrency) {
         const t = ready.take();
         if (t === undefined) break;
@@ -83,7 +86,7 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
         state[t] = RUNNING;
         void runTask(tasks[t]!, o.env).then((outcome) => done(t, outcome));
       }
-      if (running === 0 || o.env.forceSignal.aborted) finish();
+      if (running === 0 || forced) finish();
     };
     const done = (t: number, outcome: Outcome): void => {
       if (settled) return;
