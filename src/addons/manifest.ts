@@ -46,9 +46,11 @@ const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 
 /** Namespaces and CRDs go first so what lives in them or uses them can be applied in the same run. */
 export function applyOrder(objects: readonly KubeObject[]): KubeObject[] {
-  const rank = (o: KubeObject): number => (o.kind === 'Namespace' ? 0 : o.kind === 'CustomResourceDefinition' ? 1 : 2);
-  return objects.map((o, i) => ({ o, i })).sort((a, b) => rank(a.o) - rank(b.o) || a.i - b.i).map((x) => x.o);
+  return objects.map((o, i) => ({ o, i })).sort((a, b) => applyRank(a.o) - applyRank(b.o) || a.i - b.i).map((x) => x.o);
 }
+
+/** 0 Namespace, 1 CustomResourceDefinition, 2 everything else: objects of one rank are independent. */
+export const applyRank = (o: KubeObject): number => (o.kind === 'Namespace' ? 0 : o.kind === 'CustomResourceDefinition' ? 1 : 2);
 
 /** Manifests as YAML (for `drover plan --output` and debugging): stable key order as built. */
 export function renderManifests(objects: readonly KubeObject[]): string {
