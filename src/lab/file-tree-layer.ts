@@ -37,8 +37,11 @@ interface FileTreeRecipe {
   libraries: string[];
 }
 
+/** Told when a layer is built rather than found (slow: copy, tar, gzip). */
+export type Progress = (line: string) => void;
+
 /** The layer for `spec`: from the cache when its inputs are unchanged, else built once. */
-export async function fileTreeLayer(env: Env, spec: FileTreeSpec): Promise<CachedLayer> {
+export async function fileTreeLayer(env: Env, spec: FileTreeSpec, progress?: Progress): Promise<CachedLayer> {
   const cacheDir = imageCacheDir(env);
   await mkdir(cacheDir, { recursive: true });
   // The memo name carries the spec itself: another file list or script text is another memo.
@@ -51,7 +54,10 @@ export async function fileTreeLayer(env: Env, spec: FileTreeSpec): Promise<Cache
     const key = `${spec.name}-${createHash('sha256').update(specDigest(spec)).update(libraries.join('\n')).update(hashes.join('\n')).digest('hex').slice(0, 16)}`;
     return { value: { key, libraries }, inputs };
   });
-  return (await cachedLayer(cacheDir, recipe.key)) ?? (await buildLayer(cacheDir, spec, recipe));
+  const cached = await cachedLayer(cacheDir, recipe.key);
+  if (cached) return cached;
+  progress?.(`building image layer ${recipe.key} (once per machine for these inputs)`);
+  return buildLayer(cacheDir, spec, recipe);
 }
 
 async function buildLayer(cacheDir: string, spec: FileTreeSpec, recipe: FileTreeRecipe): Promise<CachedLayer> {

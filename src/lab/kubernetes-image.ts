@@ -1,7 +1,8 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { DroverError } from '../errors.js';
 import { busyboxLayer, imageCacheDir, type Env, type LabImage } from './busybox-image.js';
-import { fileTreeLayer } from './file-tree-layer.js';
+import { fileTreeLayer, type Progress } from './file-tree-layer.js';
 import { memoByFileStats } from './input-memo.js';
 import { ENTRYPOINT_PATH } from './kubernetes-entrypoint.js';
 import { KUBERNETES_BINARIES, LAB_KUBERNETES_VERSION, PAUSE_BINARY } from './kubernetes-build.js';
@@ -30,6 +31,7 @@ export function kubernetesVersionOf(versionText: string): string {
 /** Every binary must run here and say the lab's version; remembered while the binaries are unchanged. */
 async function verifiedVersion(env: Env, binDir: string): Promise<string> {
   const binaries = KUBERNETES_BINARIES.map((b) => join(binDir, b));
+  await mkdir(imageCacheDir(env), { recursive: true });
   return memoByFileStats<string>(join(imageCacheDir(env), 'recipe-kubernetes-version.json'), async () => {
     const versions = await Promise.all(
       binaries.map(async (b) => {
@@ -46,28 +48,28 @@ async function verifiedVersion(env: Env, binDir: string): Promise<string> {
   });
 }
 
-export async function kubernetesImage(env: Env, binDir: string): Promise<LabImage> {
+export async function kubernetesImage(env: Env, binDir: string, progress?: Progress): Promise<LabImage> {
   const version = await verifiedVersion(env, binDir);
   // Sequential on purpose: each compresses, and the machine has two cores shared with nodes.
   const base = await busyboxLayer(env);
-  const tools = await nodeToolsLayer(env);
+  const tools = await nodeToolsLayer(env, progress);
   const binaries = await fileTreeLayer(env, {
     name: `kubernetes-${version}`,
     files: KUBERNETES_BINARIES.map((b) => ({ from: join(binDir, b), to: `/usr/local/bin/${b}` })),
     missingHint: BUILD_HINT,
-  });
+  }, progress);
   const layers = [base.layer, tools, binaries];
   const image = buildImage(layers, { entrypoint: [ENTRYPOINT_PATH], env: [DEFAULT_PATH_ENV] });
   return { repository: 'drover-lab/kubernetes', tag: version, image, layers };
 }
 
 /** The static pause from the same source tree, alone: `/pause` as the entrypoint. */
-export async function pauseImage(env: Env, binDir: string): Promise<LabImage> {
+export async function pauseImage(env: Env, binDir: string, progress?: Progress): Promise<LabImage> {
   const layer = await fileTreeLayer(env, {
     name: 'pause',
     files: [{ from: join(binDir, PAUSE_BINARY), to: '/pause' }],
     missingHint: BUILD_HINT,
-  });
+  }, progress);
   const image = buildImage([layer], { entrypoint: ['/pause'] });
   return { repository: 'drover-lab/pause', tag: PAUSE_TAG, image, layers: [layer] };
 }

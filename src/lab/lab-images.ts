@@ -62,9 +62,9 @@ export async function ensureClusterLabImages(lab: LabRef, env: Env, progress?: (
     // One at a time: each may compress a layer, and two cores are shared with the nodes.
     const busybox = await busyboxImage(env);
     const etcd = await etcdImage(env);
-    const kubernetes = await kubernetesImage(env, binDir);
-    const pause = await pauseImage(env, binDir);
-    const nginx = await nginxImage(env);
+    const kubernetes = await kubernetesImage(env, binDir, progress);
+    const pause = await pauseImage(env, binDir, progress);
+    const nginx = await nginxImage(env, progress);
     return { binDir, busybox, etcd, kubernetes, pause, nginx };
   };
   const { registry, built } = await startAndBuild(lab, env, build);

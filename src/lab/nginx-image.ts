@@ -1,8 +1,9 @@
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { DroverError } from '../errors.js';
 import { busyboxLayer, imageCacheDir, type Env, type LabImage } from './busybox-image.js';
-import { fileTreeLayer } from './file-tree-layer.js';
+import { fileTreeLayer, type Progress } from './file-tree-layer.js';
 import { memoByFileStats } from './input-memo.js';
 import { buildImage, DEFAULT_PATH_ENV } from './oci-image.js';
 
@@ -39,7 +40,8 @@ stream {
 const PASSWD = 'root:x:0:0:root:/root:/bin/sh\nwww-data:x:33:33:www-data:/var/www:/bin/false\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n';
 const GROUP = 'root:x:0:\nwww-data:x:33:\nnogroup:x:65534:\nnobody:x:65534:\n';
 
-export async function nginxImage(env: Env): Promise<LabImage> {
+export async function nginxImage(env: Env, progress?: Progress): Promise<LabImage> {
+  await mkdir(imageCacheDir(env), { recursive: true });
   const version = await memoByFileStats<string>(join(imageCacheDir(env), 'recipe-nginx-version.json'), async () => {
     const r = await execa(NGINX_BINARY, ['-v'], { reject: false });
     if (r.failed && r.exitCode === undefined) throw new DroverError(`${NGINX_BINARY} does not run`, { hint: HINT });
@@ -70,7 +72,7 @@ export async function nginxImage(env: Env): Promise<LabImage> {
       { path: '/etc/nsswitch.conf', content: 'passwd: files\ngroup: files\nhosts: files dns\n' },
     ],
     missingHint: HINT,
-  });
+  }, progress);
   const image = buildImage([base.layer, layer], { cmd: ['nginx', '-g', 'daemon off;'], env: [DEFAULT_PATH_ENV] });
   return { repository: 'drover-lab/nginx', tag: nginxTag(version), image, layers: [base.layer, layer] };
 }

@@ -1,7 +1,7 @@
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Env } from './busybox-image.js';
-import { fileTreeLayer, type FileTreeSpec } from './file-tree-layer.js';
+import { fileTreeLayer, type FileTreeSpec, type Progress } from './file-tree-layer.js';
 import { BUNDLED_CNI_DIR, ENTRYPOINT_PATH, ENTRYPOINT_SCRIPT, SYSCTL_MASK_DIR } from './kubernetes-entrypoint.js';
 import type { CachedLayer } from './oci-layer.js';
 
@@ -65,6 +65,6 @@ export async function nodeToolsSpec(): Promise<FileTreeSpec> {
   };
 }
 
-export async function nodeToolsLayer(env: Env): Promise<CachedLayer> {
-  return fileTreeLayer(env, await nodeToolsSpec());
+export async function nodeToolsLayer(env: Env, progress?: Progress): Promise<CachedLayer> {
+  return fileTreeLayer(env, await nodeToolsSpec(), progress);
 }
