@@ -33,6 +33,19 @@ export function networkAddon(model: ClusterModel): Addon | undefined {
 }
 
 /**
+ * The built-in add-ons that `provider: none` removes again when an earlier run deployed them
+ * (DNS, metrics, ingress — as RKE does). The network and cluster RBAC are never removed.
+ */
+export function removableAddons(model: ClusterModel): Addon[] {
+  const { dns, monitoring, ingress } = model.addons;
+  return [
+    ...(dns.provider === 'coredns' ? [corednsAddon(model)] : []),
+    ...(monitoring.provider === 'metrics-server' ? [metricsServerAddon(model)] : []),
+    ...(ingress.provider === 'nginx' ? [ingressNginxAddon(model)] : []),
+  ];
+}
+
+/**
  * Every add-on the model asks for, in the order RKE applies them: cluster RBAC, network, DNS,
  * metrics, ingress, then the user's. `provider: none` leaves one out. Pure and deterministic.
  */

@@ -3,6 +3,7 @@ import { CertName } from '../pki/names.js';
 import type { Pki } from '../pki/reconcile.js';
 import type { KubeNode, KubeOps } from '../plan/kube-ops.js';
 import { applyObjects } from './apply.js';
+import { deleteObjects } from './delete.js';
 import { createKubeClient, type KubeClient } from './client.js';
 import { Discovery } from './discovery.js';
 import { cordon, cordonAndDrain, deleteNode } from './drain.js';
@@ -14,6 +15,7 @@ export function createKubeOps(client: KubeClient): KubeOps {
   const discovery = new Discovery(client);
   return {
     apply: (objects, opts) => applyObjects(client, discovery, objects, opts),
+    delete: (objects, opts) => deleteObjects(client, discovery, objects, opts),
     waitRollout: (kind, namespace, name, opts) => waitRollout(client, { kind, namespace, name }, opts),
     waitNodesReady: (names, opts) => waitNodesReady(client, names, opts),
     cordonAndDrain: async (node, opts) => {

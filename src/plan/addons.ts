@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Addon } from '../addons/addon.js';
-import { addonsFor } from '../addons/index.js';
+import { addonsFor, removableAddons } from '../addons/index.js';
 import { describeRef, refOf, type ApplyResult } from '../addons/kube-object.js';
 import type { Task, TaskChange, TaskContext } from '../executor/task.js';
 import type { ClusterModel } from '../model/cluster.js';
@@ -18,6 +18,8 @@ export interface AddonsPlanInput {
   networkAfter?: string[];
   /** Text of each addons_include file, by resolved path (src/kube/addon-files.ts reads them). */
   includes?: Readonly<Record<string, string>>;
+  /** The model of the last successful run: built-in add-ons it had and this one turns off are removed. */
+  previous?: ClusterModel | undefined;
   /** Per workload (default 5 min: images may have to be pulled). */
   rolloutTimeoutMs?: number;
 }
@@ -44,7 +46,28 @@ export function planAddons(input: AddonsPlanInput): Task[] {
     if (a.name === 'user') return [...input.after, ...system];
     return [...input.after, ...base];
   };
-  return addons.map((addon) => addonTask(addon, depsOf(addon), input));
+  const wanted = new Set(addons.map((a) => a.name));
+  const removed = input.previous ? removableAddons(input.previous).filter((a) => !wanted.has(a.name)) : [];
+  return [...addons.map((addon) => addonTask(addon, depsOf(addon), input)), ...removed.map((addon) => removeTask(addon, input))];
+}
+
+/** addons/<name>-remove: deletes what an earlier run applied for an add-on now turned off. */
+function removeTask(addon: Addon, input: AddonsPlanInput): Task {
+  return {
+    id: `${ADDON_TASK_PREFIX}${addon.name}-remove`,
+    deps: input.after,
+    title: `remove ${addon.title} (turned off)`,
+    fingerprint: fingerprint('remove', addon.objects.map((o) => [o.apiVersion, o.kind, o.metadata.namespace, o.metadata.name])),
+    estimate: 2,
+    async run(ctx: TaskContext) {
+      const results = await input.kube.delete(addon.objects, { dryRun: false, signal: ctx.signal });
+      ctx.log(`${results.filter((r) => r.action === 'deleted').length} objects deleted`);
+    },
+    async describe(ctx: TaskContext): Promise<TaskChange[]> {
+      const results = await input.kube.delete(addon.objects, { dryRun: true, signal: ctx.signal });
+      return results.filter((r) => r.action === 'deleted').map((r) => ({ action: 'delete' as const, subject: describeRef(r.ref) }));
+    },
+  };
 }
 
 function addonTask(addon: Addon, deps: string[], input: AddonsPlanInput): Task {

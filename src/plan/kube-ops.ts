@@ -1,4 +1,4 @@
-import type { ApplyResult, KubeObject, WorkloadKind } from '../addons/kube-object.js';
+import type { ApplyResult, KubeObject, ObjectRef, WorkloadKind } from '../addons/kube-object.js';
 
 /**
  * What tasks may ask of the Kubernetes API, as an interface (like ClusterOps for nodes): plans
@@ -27,6 +27,8 @@ export interface KubeNode {
 export interface KubeOps {
   /** Server-side apply (field manager drover, force); `dryRun` = the API validates, stores nothing. */
   apply(objects: readonly KubeObject[], opts: { dryRun: boolean; signal?: AbortSignal }): Promise<ApplyResult[]>;
+  /** Deletes objects (workloads first, Namespaces and CRDs last); absent ones are fine. */
+  delete(objects: readonly KubeObject[], opts: { dryRun: boolean; signal?: AbortSignal }): Promise<{ ref: ObjectRef; action: 'deleted' | 'absent' }[]>;
   waitRollout(kind: WorkloadKind, namespace: string, name: string, opts: KubeWaitOptions): Promise<void>;
   waitNodesReady(names: readonly string[], opts: KubeWaitOptions): Promise<void>;
   /** Cordon, evict all but DaemonSet and mirror pods, wait until they are gone. A missing node is fine. */

@@ -77,6 +77,19 @@ describeApiServer('add-on manifests against kube-apiserver', () => {
     expect(stored.spec.versionPriority).toBe(50);
   });
 
+  it('removes metrics-server when monitoring is turned off (workloads first, absent objects are fine)', async () => {
+    const metrics = addonsFor(modelWith('none')).find((a) => a.name === 'metrics-server')!;
+    await kube.apply(metrics.objects, { dryRun: false });
+    const dry = await kube.delete(metrics.objects, { dryRun: true });
+    expect(dry.every((r) => r.action === 'deleted')).toBe(true);
+    expect(dry[0]!.ref.kind).toBe('APIService');
+    expect(await client.getOptional('/apis/apps/v1/namespaces/kube-system/deployments/metrics-server')).toBeDefined();
+    await kube.delete(metrics.objects, { dryRun: false });
+    expect(await client.getOptional('/apis/apps/v1/namespaces/kube-system/deployments/metrics-server')).toBeUndefined();
+    expect(await client.getOptional('/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io')).toBeUndefined();
+    expect((await kube.delete(metrics.objects, { dryRun: false })).every((r) => r.action === 'absent')).toBe(true);
+  });
+
   it('shows what a changed add-on would change', async () => {
     const changed = addonsFor(modelWith('none', { dns: { provider: 'coredns', upstreamNameservers: ['192.0.2.54'], nodeSelector: {} } })).find((a) => a.name === 'coredns')!;
     const results = await kube.apply(changed.objects, { dryRun: true });

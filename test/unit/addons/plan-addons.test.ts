@@ -18,6 +18,10 @@ function fakeKube(existing: string[] = [], failRollout?: string) {
       calls.push(`wait ${kind} ${namespace}/${name}`);
       if (name === failRollout) throw new Error(`${kind} ${namespace}/${name} did not roll out`);
     },
+    async delete(objects, opts) {
+      calls.push(`delete${opts.dryRun ? ' (dry run)' : ''} ${objects.length}`);
+      return objects.map((o) => ({ ref: refOf(o), action: existing.includes(o.metadata.name) ? 'deleted' : 'absent' }));
+    },
     waitNodesReady: async () => undefined,
     cordonAndDrain: async () => undefined,
     uncordon: async () => undefined,
@@ -87,5 +91,23 @@ describe('planAddons', () => {
     expect(changesOf([{ ref: { apiVersion: 'v1', kind: 'ConfigMap', name: 'c', namespace: 'ns' }, action: 'configured', changedFields: ['data'] }])).toEqual([
       { action: 'update', subject: 'ConfigMap ns/c', diff: 'changed: data' },
     ]);
+  });
+
+  it('removes DNS, metrics or ingress an earlier run deployed and this one turns off', async () => {
+    const { kube, calls } = fakeKube(['metrics-server', 'v1beta1.metrics.k8s.io']);
+    const model = addonModel({ monitoring: { provider: 'none' } });
+    const tasks = planAddons({ model, kube, after: ['kube/ready'], previous: addonModel() });
+    expect(tasks.map((t) => t.id)).toEqual(['addons/rbac', 'addons/network', 'addons/coredns', 'addons/ingress', 'addons/metrics-server-remove']);
+    const remove = tasks.at(-1)!;
+    expect(remove.deps).toEqual(['kube/ready']);
+    expect(await remove.describe!(ctx())).toEqual([
+      { action: 'delete', subject: 'ServiceAccount kube-system/metrics-server' },
+      { action: 'delete', subject: 'Service kube-system/metrics-server' },
+      { action: 'delete', subject: 'Deployment kube-system/metrics-server' },
+      { action: 'delete', subject: 'APIService v1beta1.metrics.k8s.io' },
+    ]);
+    await remove.run(ctx());
+    expect(calls).toEqual(['delete (dry run) 9', 'delete 9']);
+    expect(planAddons({ model, kube, after: [], previous: model }).map((t) => t.id)).not.toContain('addons/metrics-server-remove');
   });
 });
