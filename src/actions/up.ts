@@ -125,6 +125,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
           after: [ready],
           networkAfter: [apiHealthy],
           includes,
+          previous: hadKubernetes ? previous?.appliedConfig : undefined,
         }),
     });
     phase('planned');
