@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { ExecResult } from './host.js';
 import type { ContainerCreateRequest, ContainerInfo, ContainerLogs, ContainerSummary, Docker, DockerInfo, DockerVersion, RegistryAuth } from './docker.js';
 import { DockerApi } from './docker-api.js';
@@ -63,9 +64,16 @@ export class SshDocker implements Docker {
     const endpoint = this.host.endpoint;
     const streamLocal = streamLocalFactory(this.pool, endpoint, this.socketPath);
     try {
-      const probe = await streamLocal();
-      probe.destroy();
-      return { api: new DockerApi(this.address, agentOverStreams(streamLocal, 8)), route: 'stream-local' };
+      // The probe channel becomes the first connection of the agent: one channel open less per node.
+      let spare: Duplex | undefined = await streamLocal();
+      const reuseProbe = async (): Promise<Duplex> => {
+        const s = spare;
+        spare = undefined;
+        if (s && s.readable && s.writable && !s.destroyed) return s;
+        s?.destroy();
+        return streamLocal();
+      };
+      return { api: new DockerApi(this.address, agentOverStreams(reuseProbe, 8)), route: 'stream-local' };
     } catch (err) {
       if (!(err instanceof DockerStreamError && err.refused)) throw err;
       // Keep dial-stdio channels few: each is an SSH session, and sshd allows 10 per connection.
