@@ -68,7 +68,8 @@ export function createKubeClient(opts: KubeClientOptions): KubeClient {
       headers['Content-Type'] = ro.contentType ?? 'application/json';
       headers['Content-Length'] = String(Buffer.byteLength(payload));
     }
-    const signals = [AbortSignal.timeout(timeoutMs), ...(ro.signal ? [ro.signal] : [])];
+    const timeout = AbortSignal.timeout(timeoutMs);
+    const signals = [timeout, ...(ro.signal ? [ro.signal] : [])];
     return new Promise<T>((resolve, reject) => {
       const req = http.request({ agent, method, path: url, headers, signal: AbortSignal.any(signals) }, (res) => {
         const chunks: Buffer[] = [];
@@ -90,7 +91,10 @@ export function createKubeClient(opts: KubeClientOptions): KubeClient {
           }
         });
       });
-      req.on('error', (err) => reject(ro.signal?.aborted ? ro.signal.reason : new KubeConnectError(what, err)));
+      req.on('error', (err) => {
+        if (ro.signal?.aborted) return reject(ro.signal.reason);
+        reject(new KubeConnectError(what, timeout.aborted ? new Error(`no answer within ${timeoutMs} ms`) : err));
+      });
       req.end(payload);
     });
   };
