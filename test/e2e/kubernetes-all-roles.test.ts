@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import yaml from 'js-yaml';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeLab, startLab, type LabHandle } from './lab-fixture.js';
 import { kubeLab, podsManifest, type KubeLab } from './kube-cluster-helpers.js';
@@ -5,7 +7,8 @@ import { kubeLab, podsManifest, type KubeLab } from './kube-cluster-helpers.js';
 /**
  * Real Kubernetes v1.20.2 on 3 lab nodes that each carry every role (3 etcd members, 3
  * apiservers, every kubelet talking to its own): all Ready, pods across nodes, exec and logs,
- * then `drover remove` leaves the nodes as they were found.
+ * secrets encrypted at rest and the audit log on, then `drover remove` leaves the nodes as they
+ * were found.
  */
 describeLab('Kubernetes: 3 nodes with every role', () => {
   let lab: LabHandle;
@@ -19,6 +22,9 @@ describeLab('Kubernetes: 3 nodes with every role', () => {
     lab = await startLab({ name: 'e2e-k8s-all', nodes: 3, layout: 'all-roles' });
     k = kubeLab(lab);
     before = await Promise.all([0, 1, 2].map(listing));
+    const doc = yaml.load(readFileSync(lab.clusterYmlPath, 'utf8')) as { services: Record<string, unknown> };
+    doc.services['kube-api'] = { secrets_encryption_config: { enabled: true }, audit_log: { enabled: true } };
+    writeFileSync(lab.clusterYmlPath, yaml.dump(doc, { lineWidth: -1 }));
   });
   afterAll(async () => {
     await lab?.stop();
@@ -44,6 +50,14 @@ describeLab('Kubernetes: 3 nodes with every role', () => {
     const clusterIp = (await k.kubectl("get svc server -o jsonpath='{.spec.clusterIP}'")).stdout;
     expect((await k.kubectl(`exec client -- timeout 5 wget -qO- http://${clusterIp}/`)).stdout).toBe(`hello-from-${name(0)}`);
     expect((await k.kubectl('logs server')).stdout).toContain('serving');
+  });
+
+  it('secrets are encrypted at rest in etcd, and the apiserver writes its audit log', async () => {
+    expect((await k.kubectl('create secret generic drover-e2e --from-literal=k=plain-text-value')).code).toBe(0);
+    const raw = await lab.exec(0, 'docker exec etcd etcdctl get /registry/secrets/default/drover-e2e --print-value-only | head -c 40');
+    expect(raw.stdout).toContain('k8s:enc:aescbc:v1:drover-key-1');
+    expect(raw.stdout).not.toContain('plain-text-value');
+    expect((await lab.exec(0, 'test -s /var/log/kube-audit/audit-log.json && echo yes')).stdout).toBe('yes');
   });
 
   it('drover remove leaves every node as it was before the first up', async () => {
