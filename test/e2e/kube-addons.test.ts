@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { addonsFor } from '../../src/addons/index.js';
+import { planAddons } from '../../src/plan/addons.js';
 import type { ClusterModel } from '../../src/model/cluster.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { createKubeOps } from '../../src/kube/ops.js';
@@ -88,6 +89,23 @@ describeApiServer('add-on manifests against kube-apiserver', () => {
     expect(await client.getOptional('/apis/apps/v1/namespaces/kube-system/deployments/metrics-server')).toBeUndefined();
     expect(await client.getOptional('/apis/apiregistration.k8s.io/v1/apiservices/v1beta1.metrics.k8s.io')).toBeUndefined();
     expect((await kube.delete(metrics.objects, { dryRun: false })).every((r) => r.action === 'absent')).toBe(true);
+  });
+
+  it('runs planAddons tasks against the API: describe lists the objects to create, run applies them, then nothing is left to do', async () => {
+    const ctx = { id: 'addons/rbac', host: undefined, attempt: 1, signal: new AbortController().signal, log: () => undefined, secret: () => undefined };
+    const rbac = planAddons({ model: modelWith('none'), kube, after: [] }).find((t) => t.id === 'addons/rbac')!;
+    expect(await rbac.describe!(ctx)).toEqual([
+      { action: 'create', subject: 'ClusterRole system:kube-apiserver-to-kubelet' },
+      { action: 'create', subject: 'ClusterRoleBinding system:kube-apiserver' },
+    ]);
+    const kubeletProxyAllowed = async () =>
+      (await client.request<{ status: { allowed: boolean } }>('POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+        body: { apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview', spec: { user: 'kube-apiserver-kubelet-client', resourceAttributes: { resource: 'nodes', subresource: 'proxy', verb: 'get' } } },
+      })).status.allowed;
+    expect(await kubeletProxyAllowed()).toBe(false);
+    await rbac.run(ctx);
+    expect(await rbac.describe!(ctx)).toEqual([]);
+    expect(await kubeletProxyAllowed()).toBe(true);
   });
 
   it('shows what a changed add-on would change', async () => {
