@@ -88,7 +88,7 @@ export class SshKubePlaneOps implements KubePlaneOps {
     return text ? `  last log lines of ${container}:\n    ${text.split('\n').join('\n    ')}` : `  (no log lines from ${container})`;
   }
 
-  async waitNodeReady(node: ClusterNode, meta: NodeMeta, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
+  async waitNodeReady(node: ClusterNode, meta: NodeMeta, opts: { timeoutMs: number; signal?: AbortSignal; registeredOnly?: boolean }): Promise<void> {
     const path = `/api/v1/nodes/${encodeURIComponent(node.hostname)}`;
     const deadline = Date.now() + opts.timeoutMs;
     let patched = false;
@@ -102,7 +102,7 @@ export class SshKubePlaneOps implements KubePlaneOps {
         continue;
       }
       state = current ? nodeReadiness(current) : 'not registered';
-      if (state === 'Ready') return;
+      if (state === 'Ready' || (current && opts.registeredOnly)) return;
       if (Date.now() > deadline) break;
       await sleep(1000, opts.signal);
     }

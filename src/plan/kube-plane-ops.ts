@@ -22,8 +22,12 @@ export interface NodeMeta {
 export interface KubePlaneOps {
   /** Polls the component's /healthz on the node until it answers ok; the error carries its last log lines. */
   waitComponentHealthy(node: ClusterNode, component: ControlPlaneComponent, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void>;
-  /** Waits until the Node object exists and is Ready, then makes its labels, taints and podCIDR as wanted. */
-  waitNodeReady(node: ClusterNode, meta: NodeMeta, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void>;
+  /**
+   * Waits until the Node object exists and is Ready, then makes its labels, taints and podCIDR as
+   * wanted. With `registeredOnly` (network plugin `none`: the user brings the CNI) it only waits
+   * for the Node object.
+   */
+  waitNodeReady(node: ClusterNode, meta: NodeMeta, opts: { timeoutMs: number; signal?: AbortSignal; registeredOnly?: boolean }): Promise<void>;
   nodeMetaDiff(node: ClusterNode, meta: NodeMeta): Promise<TaskChange[]>;
   /** Cordons and drains the node (DaemonSet pods stay), then deletes its Node object. Absent is fine. */
   drainAndDeleteNode(node: ClusterNode, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void>;

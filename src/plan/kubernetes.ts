@@ -173,10 +173,11 @@ export function planKubernetes(input: KubePlanInput): KubePlan {
       id: at('kube/node-ready', node),
       host: node.address,
       deps: [kubelet.id, proxy.id, apiHealthyTaskId, ...input.networkTaskIds(node)],
-      title: `wait until node ${node.hostname} is Ready`,
+      title: model.network.plugin === 'none' ? `wait until node ${node.hostname} registers` : `wait until node ${node.hostname} is Ready`,
       fingerprint: fingerprint(kubelet.fingerprint, meta),
       estimate: 5,
-      run: (ctx) => kube.waitNodeReady(node, meta, { timeoutMs: readyTimeout, signal: ctx.signal }),
+      // With network plugin `none` the user installs the CNI: registered is as far as drover can see.
+      run: (ctx) => kube.waitNodeReady(node, meta, { timeoutMs: readyTimeout, signal: ctx.signal, registeredOnly: model.network.plugin === 'none' }),
       describe: () => kube.nodeMetaDiff(node, meta),
     };
     tasks.push(kubelet, proxy, ready);

@@ -39,7 +39,10 @@ class Recorder implements ClusterOps, KubePlaneOps, NetworkOps {
   async etcdMemberRemove() {}
   async waitComponentHealthy(n: ClusterNode, c: string) { this.rec(`healthy ${n.hostname}/${c}`); }
   metas = new Map<string, NodeMeta>();
-  async waitNodeReady(n: ClusterNode, meta: NodeMeta) { this.metas.set(n.hostname, meta); this.rec(`ready ${n.hostname}`); }
+  async waitNodeReady(n: ClusterNode, meta: NodeMeta, opts: { registeredOnly?: boolean }) {
+    this.metas.set(n.hostname, meta);
+    this.rec(`${opts.registeredOnly ? 'registered' : 'ready'} ${n.hostname}`);
+  }
   async nodeMetaDiff() { return []; }
   async drainAndDeleteNode(n: ClusterNode) { this.rec(`drain ${n.hostname}`); }
   async cleanKubeletLeftovers(n: ClusterNode) { this.rec(`kubelet-leftovers ${n.hostname}`); }
@@ -155,6 +158,15 @@ describe('the Kubernetes plane of drover up', () => {
     expect(rec.calls).toContain('remove n2/kube-apiserver');
     expect(rec.calls).toContain('start n2/nginx-proxy');
     expect(rec.calls).not.toContain('remove n2/kubelet');
+  });
+
+  it('with network plugin none drover waits for registration only, and runs no overlay', async () => {
+    const rec = new Recorder();
+    const model = testModel([cpEtcd(1), worker(2)], { kubernetesVersion: 'v1.20.2', network: { ...testModel([]).network, plugin: 'none' } });
+    const p = await run(model, rec);
+    expect(rec.calls).toContain('registered n2');
+    expect(rec.calls.some((c) => c.startsWith('vxlan'))).toBe(false);
+    expect(p.podSubnets).toBeUndefined();
   });
 
   it('no private key or registry password reaches any container argument or environment', () => {
