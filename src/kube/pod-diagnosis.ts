@@ -12,6 +12,9 @@ export interface PodDiagnosis {
   weight: number;
 }
 
+/** The weight of an image that cannot be pulled (the most telling reason). */
+export const PULL_FAILURE_WEIGHT = 5;
+
 const PULL_FAILURES = ['ImagePullBackOff', 'ErrImagePull', 'InvalidImageName', 'ErrImageNeverPull'];
 const START_FAILURES = ['CreateContainerConfigError', 'CreateContainerError', 'RunContainerError'];
 
@@ -22,7 +25,7 @@ export function diagnosePod(pod: Pod): PodDiagnosis {
     const reason = c.state?.waiting?.reason ?? '';
     const message = c.state?.waiting?.message;
     if (PULL_FAILURES.includes(reason)) {
-      return { pod: name, weight: 5, summary: `pod ${name}: ${reason} for image "${c.image}"${message ? `: ${message}` : ''}` };
+      return { pod: name, weight: PULL_FAILURE_WEIGHT, summary: `pod ${name}: ${reason} for image "${c.image}"${message ? `: ${message}` : ''}` };
     }
     if (reason === 'CrashLoopBackOff' || (c.lastState?.terminated && c.restartCount > 0 && !c.ready)) {
       const exit = c.lastState?.terminated?.exitCode;

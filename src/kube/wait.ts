@@ -2,12 +2,14 @@ import type { WorkloadRef } from '../addons/kube-object.js';
 import { describeRef } from '../addons/kube-object.js';
 import { DroverError } from '../errors.js';
 import type { KubeClient } from './client.js';
-import { diagnosePod, schedulerMessage } from './pod-diagnosis.js';
+import { diagnosePod, PULL_FAILURE_WEIGHT, schedulerMessage } from './pod-diagnosis.js';
 import { rolloutStatus } from './rollout-status.js';
 import type { KubeEvent, List, NodeObject, Pod, Workload } from './types.js';
 
 export interface WaitOptions {
   timeoutMs: number;
+  /** waitRollout gives up early when every unready pod has failed to pull its image this long (default 2 min). */
+  pullFailureGraceMs?: number;
   signal?: AbortSignal;
   /** Time between looks (default 1 s). */
   pollMs?: number;
@@ -36,12 +38,26 @@ export async function waitRollout(client: KubeClient, ref: WorkloadRef, opts: Wa
   const what = describeRef(ref);
   let last: Workload | undefined;
   let failure: string | undefined;
+  const graceMs = opts.pullFailureGraceMs ?? PULL_FAILURE_GRACE_MS;
+  let pullFailingSince: number | undefined;
+  let lastPodLook = 0;
   const ok = await poll(opts, async () => {
     last = await client.getOptional<Workload>(path, { what: `wait for ${what}` });
     if (!last) return false;
     const status = rolloutStatus(ref.kind, last);
     failure = status.failure;
-    return status.done || failure !== undefined;
+    if (status.done || failure !== undefined) return true;
+    // Images that cannot be pulled rarely start working: give up before the whole timeout.
+    if (Date.now() - lastPodLook >= POD_LOOK_INTERVAL_MS || graceMs === 0) {
+      lastPodLook = Date.now();
+      const failing = await allUnreadyPodsFailPulls(client, ref.namespace, last);
+      pullFailingSince = failing ? (pullFailingSince ?? Date.now()) : undefined;
+      if (pullFailingSince !== undefined && Date.now() - pullFailingSince >= graceMs) {
+        failure = `its images could not be pulled for ${Math.round(graceMs / 1000)}s`;
+        return true;
+      }
+    }
+    return false;
   });
   if (ok && failure === undefined) return;
   if (!last) throw new DroverError(`${what} does not exist`, { hint: 'was it applied? (an add-on manifest may have been changed)' });
@@ -53,10 +69,23 @@ export async function waitRollout(client: KubeClient, ref: WorkloadRef, opts: Wa
   });
 }
 
-async function explainPods(client: KubeClient, namespace: string, workload: Workload, failure: string | undefined): Promise<string> {
+const PULL_FAILURE_GRACE_MS = 120_000;
+const POD_LOOK_INTERVAL_MS = 5_000;
+
+async function podsOf(client: KubeClient, namespace: string, workload: Workload): Promise<Pod[]> {
   const selector = Object.entries(workload.spec.selector?.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(',');
+  if (!selector) return [];
+  return (await client.request<List<Pod>>('GET', `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods`, { query: { labelSelector: selector } })).items;
+}
+
+async function allUnreadyPodsFailPulls(client: KubeClient, namespace: string, workload: Workload): Promise<boolean> {
+  const diagnoses = (await podsOf(client, namespace, workload)).map(diagnosePod).filter((d) => d.weight > 0);
+  return diagnoses.length > 0 && diagnoses.every((d) => d.weight === PULL_FAILURE_WEIGHT);
+}
+
+async function explainPods(client: KubeClient, namespace: string, workload: Workload, failure: string | undefined): Promise<string> {
   const ns = encodeURIComponent(namespace);
-  const pods = selector ? (await client.request<List<Pod>>('GET', `/api/v1/namespaces/${ns}/pods`, { query: { labelSelector: selector } })).items : [];
+  const pods = await podsOf(client, namespace, workload);
   if (pods.length === 0) {
     return failure ?? 'no pods were created for it (is kube-controller-manager running?)';
   }

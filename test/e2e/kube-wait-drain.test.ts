@@ -2,6 +2,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import type { KubeObject } from '../../src/addons/kube-object.js';
 import type { KubeClient } from '../../src/kube/client.js';
 import { createKubeOps } from '../../src/kube/ops.js';
+import { waitRollout } from '../../src/kube/wait.js';
 import type { KubeOps } from '../../src/plan/kube-ops.js';
 import { describeApiServer, startApiServer, type ApiServerFixture } from './apiserver-fixture.js';
 
@@ -78,7 +79,11 @@ describeApiServer('kube: rollout and node waits, drain', () => {
       containerStatuses: [{ name: 'main', image: 'registry.invalid/app:1', imageID: '', ready: false, restartCount: 0, state: { waiting: { reason: 'ImagePullBackOff', message: 'Back-off pulling image "registry.invalid/app:1"' } } }],
     });
     const err = await kube.waitRollout('Deployment', ns, 'puller', { timeoutMs: 500 }).catch((e: unknown) => e as Error);
-    expect(err!.message).toContain(`Deployment ${ns}/puller did not roll out`);
+    expect(err!.message).toContain(`Deployment ${ns}/puller did not roll out within 1s`);
+    expect(err!.message).toContain('pod puller-abc: ImagePullBackOff for image "registry.invalid/app:1": Back-off pulling image');
+    // Without waiting for the whole timeout once every pod has failed its pulls for the grace time.
+    const early = await client.request('GET', '/version').then(() => waitRollout(client, { kind: 'Deployment', namespace: ns, name: 'puller' }, { timeoutMs: 600_000, pullFailureGraceMs: 0, pollMs: 100 })).catch((e: unknown) => e as Error);
+    expect(early!.message).toContain(`Deployment ${ns}/puller did not roll out: 0 of 1 replicas available (its controller has not seen the latest spec); its images could not be pulled for 0s; pod puller-abc: ImagePullBackOff`);
     expect(err!.message).toContain('pod puller-abc: ImagePullBackOff for image "registry.invalid/app:1": Back-off pulling image');
   });
 
