@@ -70,16 +70,26 @@ export class SshKubePlaneOps implements KubePlaneOps {
     const deadline = Date.now() + opts.timeoutMs;
     const tls = component === 'kube-apiserver' ? this.admin() : undefined;
     let detail = '';
-    while (!opts.signal?.aborted) {
+    for (let probe = 1; !opts.signal?.aborted; probe++) {
       const r = await probeHealthz(this.transport.pool, node, { port: PORTS[component], ...(tls ? { tls } : {}), timeoutMs: 5000 });
       if (r.ok) return;
       detail = r.detail;
       if (Date.now() > deadline) break;
+      // A container that keeps exiting will not get healthy by waiting: say so now, not at the timeout.
+      if (probe % 10 === 0 && (await this.crashLooping(node, component))) {
+        detail = `${detail}; the container keeps exiting`;
+        break;
+      }
       await sleep(500, opts.signal);
     }
     throw new DroverError(`${component} on ${node.address} is not healthy after ${Math.round(opts.timeoutMs / 1000)} s: ${detail}\n${await this.logTail(node, component)}`, {
       hint: `\`docker logs ${component}\` on ${node.address} shows more`,
     });
+  }
+
+  private async crashLooping(node: ClusterNode, container: string): Promise<boolean> {
+    const info = await this.transport.docker(node).inspectContainer(container).catch(() => undefined);
+    return info !== undefined && info.restartCount >= 3;
   }
 
   private async logTail(node: ClusterNode, container: string): Promise<string> {
