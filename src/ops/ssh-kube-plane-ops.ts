@@ -67,7 +67,8 @@ export class SshKubePlaneOps implements KubePlaneOps {
   }
 
   async waitComponentHealthy(node: ClusterNode, component: ControlPlaneComponent, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
-    const deadline = Date.now() + opts.timeoutMs;
+    const started = Date.now();
+    const deadline = started + opts.timeoutMs;
     const tls = component === 'kube-apiserver' ? this.admin() : undefined;
     let detail = '';
     for (let probe = 1; !opts.signal?.aborted; probe++) {
@@ -82,7 +83,7 @@ export class SshKubePlaneOps implements KubePlaneOps {
       }
       await sleep(500, opts.signal);
     }
-    throw new DroverError(`${component} on ${node.address} is not healthy after ${Math.round(opts.timeoutMs / 1000)} s: ${detail}\n${await this.logTail(node, component)}`, {
+    throw new DroverError(`${component} on ${node.address} is not healthy after ${Math.round((Date.now() - started) / 1000)} s: ${detail}\n${await this.logTail(node, component)}`, {
       hint: `\`docker logs ${component}\` on ${node.address} shows more`,
     });
   }
