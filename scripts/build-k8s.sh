@@ -8,13 +8,17 @@ set -euo pipefail
 
 VERSION=v1.20.2
 COMMIT=faecb196815e248d3ecfb03c680a4507229c2a56
+# Bumped whenever the build itself changes, so a machine's older cache is rebuilt.
+#   2: vendored reflect2 1.0.1 replaced by Debian's 1.0.2 (1.0.1 + go1.18+ segfaults the apiserver
+#      on the first custom resource, in json-iterator's map encoding).
+BUILD_REVISION=2
 CACHE_ROOT=${DROVER_LAB_CACHE:-/var/cache/drover-lab}
 OUT=${DROVER_K8S_CACHE:-$CACHE_ROOT/kubernetes-$VERSION}
 BINARIES=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubectl)
 
 complete() {
   for b in "${BINARIES[@]}" pause; do [ -x "$OUT/bin/$b" ] || return 1; done
-  [ -f "$OUT/bin/.complete" ]
+  [ "$(cat "$OUT/bin/.complete" 2>/dev/null)" = "$BUILD_REVISION" ]
 }
 if complete; then echo "$OUT/bin"; exit 0; fi
 
@@ -31,6 +35,8 @@ command -v go >/dev/null || need_pkgs+=(golang-go)
 command -v gcc >/dev/null || need_pkgs+=(gcc libc6-dev)
 [ -f /usr/lib/x86_64-linux-gnu/libc.a ] || need_pkgs+=(libc6-dev)
 command -v dpkg-source >/dev/null || need_pkgs+=(dpkg-dev)
+REFLECT2=/usr/share/gocode/src/github.com/modern-go/reflect2
+[ -f "$REFLECT2/go_above_118.go" ] || need_pkgs+=(golang-github-modern-go-reflect2-dev)
 
 src_dir=$CACHE_ROOT/kubernetes-src
 mkdir -p "$src_dir"
@@ -57,6 +63,14 @@ if [ ! -f "$tree/.extracted" ]; then
   rm -rf "$tree" && mkdir -p "$tree"
   tar -xzf "$orig" -C "$tree" --strip-components=1
   touch "$tree/.extracted"
+fi
+
+# reflect2 1.0.1 (vendored) predates Go 1.18's map iterator change; Debian's 1.0.2 is the fix.
+if [ ! -f "$tree/vendor/github.com/modern-go/reflect2/go_above_118.go" ]; then
+  log "vendoring reflect2 1.0.2 from $REFLECT2"
+  rm -f "$tree/vendor/github.com/modern-go/reflect2/"*.go
+  cp "$REFLECT2"/*.go "$tree/vendor/github.com/modern-go/reflect2/"
+  rm -f "$tree/vendor/github.com/modern-go/reflect2/"*_test.go
 fi
 
 # GOPATH mode, as upstream 1.20 builds itself: module mode wants the internet.
@@ -91,6 +105,8 @@ for pkg in k8s.io/kubernetes/vendor/k8s.io/component-base/version k8s.io/kuberne
 done
 
 mkdir -p "$OUT/bin.tmp"
+[ "$(cat "$OUT/bin.tmp/.revision" 2>/dev/null)" = "$BUILD_REVISION" ] || rm -f "$OUT/bin.tmp"/*
+echo "$BUILD_REVISION" >"$OUT/bin.tmp/.revision"
 for b in "${BINARIES[@]}"; do
   [ -x "$OUT/bin.tmp/$b" ] && continue
   log "go build $b"
@@ -99,7 +115,7 @@ done
 log "gcc -static pause"
 gcc -Os -static -o "$OUT/bin.tmp/pause" build/pause/linux/pause.c -DVERSION=3.2-drover
 strip "$OUT/bin.tmp/pause" || true
-touch "$OUT/bin.tmp/.complete"
+echo "$BUILD_REVISION" >"$OUT/bin.tmp/.complete"
 rm -rf "$OUT/bin" && mv "$OUT/bin.tmp" "$OUT/bin"
 log "done: $OUT/bin"
 echo "$OUT/bin"
