@@ -7,6 +7,7 @@ import { Cancellation, FileJournal, installSignalHandlers } from '../executor/in
 import { reconcilePki } from '../pki/index.js';
 import { planUp } from '../plan/up.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
+import { etcdClientTls } from '../ops/etcdctl.js';
 import { SshKubePlaneOps } from '../ops/ssh-kube-plane-ops.js';
 import { SshNetworkOps } from '../ops/ssh-network-ops.js';
 import { planAddons } from '../plan/addons.js';
@@ -102,7 +103,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
     const etcdOnly = opts.until === 'etcd';
     // A cluster whose last run stopped after etcd gets its Kubernetes plane as a new one.
     const hadKubernetes = previous?.planes ? previous.planes.includes('kubernetes') : Boolean(previous?.appliedConfig);
-    const ops = new SshClusterOps(session.transport, model);
+    const ops = new SshClusterOps(session.transport, model, etcdClientTls(pki));
     kube = new SshKubePlaneOps(session.transport, model, pki);
     const plan = planUp({
       model,
@@ -147,7 +148,8 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
         pki,
         etcd: plan.etcd,
         planes: etcdOnly ? ['etcd'] : ['etcd', 'kubernetes'],
-        ...(plan.podSubnets ? { podSubnets: plan.podSubnets } : {}),
+        // `--until etcd` plans no network: the subnets already given to nodes stay theirs.
+        ...(plan.podSubnets ? { podSubnets: plan.podSubnets } : previous?.podSubnets ? { podSubnets: previous.podSubnets } : {}),
         kubeSecrets: secrets,
         versions: { kubernetes: model.kubernetesVersion },
       };

@@ -7,7 +7,7 @@ import type { ClusterOps, EtcdMember, RemoteFile } from '../plan/ops.js';
 import type { NodeTransport } from '../transport/session.js';
 import { shellQuote } from '../transport/shell.js';
 import { containerDiff, ensureContainer } from './ensure-container.js';
-import { lastLines, memberAdd, memberHealthy, memberList, memberRemove } from './etcdctl.js';
+import { lastLines, memberAdd, memberHealthy, memberList, memberRemove, type EtcdClientTls, type EtcdHealthRoute } from './etcdctl.js';
 import { registryAuthFor } from './registry-auth.js';
 import { filesDiff, writeFiles } from './remote-files.js';
 
@@ -22,7 +22,13 @@ export class SshClusterOps implements ClusterOps {
   constructor(
     private readonly transport: NodeTransport,
     private readonly model: Pick<ClusterModel, 'privateRegistries'>,
+    /** With drover's etcd client certificate, health is a GET /health over SSH instead of an exec. */
+    private readonly etcdTls?: EtcdClientTls,
   ) {}
+
+  private healthRoute(node: ClusterNode): EtcdHealthRoute | undefined {
+    return this.etcdTls ? { pool: this.transport.pool, node, tls: this.etcdTls } : undefined;
+  }
 
   filesDiff(node: ClusterNode, files: RemoteFile[]): Promise<TaskChange[]> {
     return filesDiff(this.transport.host(node), files);
@@ -71,7 +77,7 @@ export class SshClusterOps implements ClusterOps {
     const deadline = Date.now() + opts.timeoutMs;
     let last = new Map<string, string>();
     for (;;) {
-      const results = await Promise.all(members.map(async (n) => [n, await memberHealthy(this.transport.docker(n))] as const));
+      const results = await Promise.all(members.map(async (n) => [n, await memberHealthy(this.transport.docker(n), this.healthRoute(n))] as const));
       const sick = results.filter(([, r]) => !r.healthy);
       if (sick.length === 0) return;
       last = new Map(sick.map(([n, r]) => [n.address, r.detail]));

@@ -117,7 +117,7 @@ describeLab('drover up: the etcd plane', () => {
   });
 
   it.each([
-    ['after the first certificates are written', (e: Event) => e.type === 'task-done' && /^etcd\/certs@/.test(e.id ?? '')],
+    ['after the first certificates are written', (e: Event) => e.type === 'task-done' && /^files@/.test(e.id ?? '')],
     ['while members restart', (e: Event) => e.type === 'task-done' && /^etcd\/healthy@/.test(e.id ?? '')],
   ])('survives kill -9 %s: --resume converges and skips what was done', async (_when, isBoundary) => {
     writeConfig(3, { 'heartbeat-interval': String(200 + Math.floor(Math.random() * 90)) });

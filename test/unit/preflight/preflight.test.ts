@@ -118,15 +118,24 @@ describe('probe output and report', () => {
       '--hostname', 'node-1', '--ip_forward', '1', '--bridge_nf', '--tcp',
       '  sl  local_address rem_address   st',
       '   0: 00000000:1B58 00000000:0000 0A 0 0 0 0 0 1',
-      '--tcp6', '--udp', '--udp6', '--df', '/var/lib/docker',
+      '--tcp6', '--udp', '--udp6', '--links', 'eth0', 'lo', 'drover.vxlan', '--df', '/var/lib/docker',
       '/dev/vda1  100000  40000  60000  40% /',
     ].join('\n');
     expect(parseProbeOutput(out)).toEqual({
       osHostname: 'node-1',
       sysctls: { 'net.ipv4.ip_forward': '1', 'net.bridge.bridge-nf-call-iptables': undefined },
       listeners: [{ proto: 'tcp', address: '0.0.0.0', port: 7000 }],
+      links: ['eth0', 'lo', 'drover.vxlan'],
       disk: { path: '/var/lib/docker', availableBytes: 60000 * 1024 },
     });
+  });
+
+  it('the VXLAN port held by drover\'s own overlay device is not a conflict', () => {
+    const udp = [{ proto: 'udp' as const, address: '0.0.0.0', port: 8472 }];
+    const held = judgeNode(healthy({ listeners: udp, links: ['eth0'] }), 'vxlan').find((r) => r.check === 'ports');
+    expect(held?.status).toBe('fail');
+    const ours = judgeNode(healthy({ listeners: udp, links: ['eth0', 'drover.vxlan'] }), 'vxlan').find((r) => r.check === 'ports');
+    expect(ours?.status).toBe('ok');
   });
 
   it('prints a block per node with hints for failures only', () => {
