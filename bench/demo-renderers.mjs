@@ -79,7 +79,7 @@ const io = {
   quiet: false,
   debug: false,
 };
-const renderer = createRenderer(io);
+const renderer = await createRenderer(io);
 const cancellation = new Cancellation();
 const uninstall = installSignalHandlers(cancellation);
 const result = await execute(

@@ -11,7 +11,7 @@ export type RunGraphOptions = Omit<ExecuteOptions, 'signal' | 'forceSignal' | 'o
  * The renderer is closed however the run ends.
  */
 export async function runGraph(tasks: Task[], io: IoHost, cancellation: Cancellation, opts: RunGraphOptions): Promise<ExecuteResult> {
-  const renderer = createRenderer(io);
+  const renderer = await createRenderer(io);
   const { onEvent, ...rest } = opts;
   try {
     return await execute(

@@ -12,7 +12,7 @@ void fitsSchema;
 
 async function render(output: 'plain' | 'json' | 'tty', scenario: Parameters<typeof runScenario>[0], opts: { quiet?: boolean } = {}) {
   const io = captureIo(output, opts);
-  const renderer = createRenderer(io);
+  const renderer = await createRenderer(io);
   await runScenario(scenario, renderer.onEvent);
   await renderer.close();
   return io.out();
