@@ -1,4 +1,4 @@
-import { access, constants } from 'node:fs/promises';
+import { access, constants, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
@@ -26,12 +26,22 @@ export const BUILD_SCRIPT = fileURLToPath(new URL('../../scripts/build-k8s.sh', 
 
 const isFile = (path: string, mode = constants.R_OK) => access(path, mode).then(() => true, () => false);
 
-export async function kubernetesCacheComplete(binDir: string): Promise<boolean> {
+/**
+ * Every binary is there and `.complete` carries the build revision the script expects (the script
+ * bumps BUILD_REVISION when its build changes, e.g. a vendored fix): an older cache is rebuilt.
+ */
+export async function kubernetesCacheComplete(binDir: string, revision?: string): Promise<boolean> {
   const checks = await Promise.all([
-    isFile(join(binDir, '.complete')),
+    readFile(join(binDir, '.complete'), 'utf8').then((text) => revision === undefined || text.trim() === revision, () => false),
     ...[...KUBERNETES_BINARIES, PAUSE_BINARY].map((b) => isFile(join(binDir, b), constants.X_OK)),
   ]);
   return checks.every(Boolean);
+}
+
+/** BUILD_REVISION from the build script, or undefined when it names none. */
+export async function buildRevision(script: string): Promise<string | undefined> {
+  const text = await readFile(script, 'utf8').catch(() => '');
+  return /^BUILD_REVISION=(\S+)$/m.exec(text)?.[1];
 }
 
 /**
@@ -40,7 +50,8 @@ export async function kubernetesCacheComplete(binDir: string): Promise<boolean> 
  */
 export async function ensureKubernetesBinaries(env: Env, progress?: (line: string) => void, script = BUILD_SCRIPT): Promise<string> {
   const binDir = kubernetesBinDir(env);
-  if (await kubernetesCacheComplete(binDir)) return binDir;
+  const revision = await buildRevision(script);
+  if (await kubernetesCacheComplete(binDir, revision)) return binDir;
   if (!(await isFile(script))) {
     throw new DroverError(`Kubernetes ${LAB_KUBERNETES_VERSION} binaries are not in ${binDir} and ${script} is missing`, {
       hint: 'run scripts/build-k8s.sh from a drover source checkout (as root) to build them',
@@ -61,7 +72,7 @@ export async function ensureKubernetesBinaries(env: Env, progress?: (line: strin
     }
   });
   const result = await child;
-  if (result.exitCode !== 0 || !(await kubernetesCacheComplete(binDir))) {
+  if (result.exitCode !== 0 || !(await kubernetesCacheComplete(binDir, revision))) {
     const detail = [...tail, partial].filter(Boolean).slice(-8).join('\n');
     throw new DroverError(`building Kubernetes ${LAB_KUBERNETES_VERSION} failed (scripts/build-k8s.sh exit ${result.exitCode ?? 'signal'})${detail ? `:\n${detail}` : ''}`, {
       hint: 'run `bash scripts/build-k8s.sh` as root to see the whole output (it needs Debian golang-go, gcc and deb-src)',

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ensureKubernetesBinaries, KUBERNETES_BINARIES, kubernetesBinDir, kubernetesCacheComplete } from '../../../src/lab/kubernetes-build.js';
+import { BUILD_SCRIPT, buildRevision, ensureKubernetesBinaries, KUBERNETES_BINARIES, kubernetesBinDir, kubernetesCacheComplete } from '../../../src/lab/kubernetes-build.js';
 
 /** The build script is replaced by a stand-in that writes the cache layout build-k8s.sh writes. */
 describe('Kubernetes binaries for lab images', () => {
@@ -39,6 +39,20 @@ describe('Kubernetes binaries for lab images', () => {
     // Complete: the script is not run again (this one would fail).
     expect(await ensureKubernetesBinaries(env, (l) => lines.push(`again: ${l}`), script('exit 3'))).toBe(bin);
     expect(lines.filter((l) => l.startsWith('again'))).toEqual([]);
+  });
+
+  it('a cache from an older build revision is built again', async () => {
+    const bin = kubernetesBinDir(env);
+    const lines: string[] = [];
+    // A cache from revision 1; the script now says 2 and writes it.
+    await ensureKubernetesBinaries(env, undefined, script(`${fill(bin)}; echo 1 >${bin}/.complete`));
+    const rebuild = script(`BUILD_REVISION=2\necho 'build-k8s: rebuilding' >&2\n${fill(bin)}; echo 2 >${bin}/.complete`);
+    expect(await ensureKubernetesBinaries(env, (l) => lines.push(l), rebuild)).toBe(bin);
+    expect(lines).toContain('build-k8s: rebuilding');
+    expect(await kubernetesCacheComplete(bin, '2')).toBe(true);
+    expect(await kubernetesCacheComplete(bin, '3')).toBe(false);
+    // The real script names its revision.
+    expect(await buildRevision(BUILD_SCRIPT)).toMatch(/^\d+$/);
   });
 
   it('a failed or incomplete build is an error carrying its last lines', async () => {
