@@ -4,7 +4,7 @@ import { connect as tlsConnect, type TLSSocket } from 'node:tls';
 import type { SshEndpoint } from '../model/cluster.js';
 import { ChannelOpenError } from './errors.js';
 import type { SshPool } from './ssh-pool.js';
-import { forwardRefusal, tlsConnectOptions, tlsFailure, TlsOverSshError } from './tls-target.js';
+import { forwardRefusal, tlsConnectOptions, tlsFailure, TlsOverSshError, type TlsTargetFields } from './tls-target.js';
 
 /**
  * TLS to a service on (or behind) a node, carried by the node's pooled SSH connection: a
@@ -12,17 +12,7 @@ import { forwardRefusal, tlsConnectOptions, tlsFailure, TlsOverSshError } from '
  * The service's port never has to be reachable from this machine, and the certificates are the
  * ones drover already holds — nothing is run on the node.
  */
-export interface TlsTarget {
-  /** Host and port as seen from the node: 127.0.0.1 for a service listening on the node itself. */
-  host: string;
-  port: number;
-  /** PEM: the CA(s) the server certificate must chain to. */
-  ca: string | string[];
-  /** PEM client certificate and key (mutual TLS). */
-  cert: string;
-  key: string;
-  /** The name (DNS or IP) the server certificate must carry; default `host`. */
-  servername?: string;
+export interface TlsTarget extends TlsTargetFields {
   /** The whole operation (forward, handshake, and for requests the response) fails after this long. */
   timeoutMs?: number;
   signal?: AbortSignal;

@@ -7,12 +7,21 @@ import { TransportError } from './errors.js';
  * means for the caller (retry, or tell the user what to fix).
  */
 export interface TlsTargetFields {
+  /** Host and port as seen from the node: 127.0.0.1 for a service listening on the node itself. */
   host: string;
   port: number;
-  ca: string | string[];
-  cert: string;
-  key: string;
+  /** PEM: the CA(s) the server certificate must chain to (unless `selfSignedServer`). */
+  ca?: string | string[];
+  /** PEM client certificate and key (mutual TLS). */
+  cert?: string;
+  key?: string;
+  /** The name (DNS or IP) the server certificate must carry; default `host`. */
   servername?: string;
+  /**
+   * The server makes its own certificate (kube-controller-manager, kube-scheduler): nothing can
+   * verify it, so only the channel is authenticated — the node's verified SSH connection.
+   */
+  selfSignedServer?: boolean;
 }
 
 /** A forward, handshake or request to a service through a node failed. */
@@ -28,10 +37,10 @@ export function tlsConnectOptions(target: TlsTargetFields): ConnectionOptions {
   return {
     host: name,
     ...(isIP(name) ? {} : { servername: name }),
-    ca: target.ca,
-    cert: target.cert,
-    key: target.key,
-    rejectUnauthorized: true,
+    ...(target.ca ? { ca: target.ca } : {}),
+    ...(target.cert ? { cert: target.cert } : {}),
+    ...(target.key ? { key: target.key } : {}),
+    rejectUnauthorized: !target.selfSignedServer,
     ALPNProtocols: ['http/1.1'],
   };
 }

@@ -16,6 +16,12 @@ describe('tlsConnectOptions', () => {
     expect(o.host).toBe('kubernetes.default');
     expect(o.servername).toBe('kubernetes.default');
   });
+  it('verifies the server unless the target says it makes its own certificate', () => {
+    const o = tlsConnectOptions({ host: '127.0.0.1', port: 10257, selfSignedServer: true });
+    expect(o.rejectUnauthorized).toBe(false);
+    expect(o).not.toHaveProperty('ca');
+    expect(o).not.toHaveProperty('cert');
+  });
 });
 
 describe('forwardRefusal', () => {
