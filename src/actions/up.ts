@@ -11,7 +11,6 @@ import { etcdClientTls } from '../ops/etcdctl.js';
 import { SshKubePlaneOps } from '../ops/ssh-kube-plane-ops.js';
 import { SshNetworkOps } from '../ops/ssh-network-ops.js';
 import { planAddons } from '../plan/addons.js';
-import { createKubeOps } from '../kube/ops.js';
 import { readAddonIncludes } from '../kube/addon-files.js';
 import { writeAdminKubeconfig } from '../kube/admin-kubeconfig.js';
 import type { StateContent } from '../state/index.js';
@@ -121,7 +120,7 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       addons: ({ apiHealthy, ready }) =>
         planAddons({
           model,
-          kube: createKubeOps(kube!.api()),
+          kube: kube!.kubeOps(),
           // vxlan nodes are Ready without add-ons; a manifest-based network is what makes them Ready.
           after: [ready],
           networkAfter: [apiHealthy],

@@ -7,7 +7,6 @@ import { deleteObjects } from './delete.js';
 import { createKubeClient, type KubeClient } from './client.js';
 import { Discovery } from './discovery.js';
 import { cordon, cordonAndDrain, deleteNode } from './drain.js';
-import { tlsSocket } from './tls.js';
 import { waitNodesReady, waitRollout } from './wait.js';
 
 /** KubeOps over one client; discovery is cached for the client's life (one `drover up`). */
@@ -30,17 +29,28 @@ export function createKubeOps(client: KubeClient): KubeOps {
   };
 }
 
-/**
- * The admin's view of the API over raw streams to an apiserver's port (in `drover up`: an
- * SSH-forwarded channel to a control-plane node's 127.0.0.1:6443). Nothing connects until the
- * first call, so the ops can be created at plan time, before the apiserver runs.
- */
-export function adminKubeOps(openStream: () => Promise<Duplex>, pki: Pki): KubeOps & { close(): void } {
+/** The admin's TLS material: kube-ca to verify an apiserver, the kube-admin certificate to present. */
+export interface AdminTls {
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export function adminTls(pki: Pki): AdminTls {
   const ca = pki.certs[CertName.kubeCa];
   const admin = pki.certs[CertName.admin];
   if (!ca || !admin?.keyPem) throw new Error('the PKI has no kube-ca or kube-admin certificate');
-  const client = createKubeClient({
-    openSocket: async () => tlsSocket(await openStream(), { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem!, servername: 'localhost' }),
-  });
+  return { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
+}
+
+/**
+ * The admin's view of the API over TLS sockets the caller opens with the admin's material (in
+ * `drover up`: TLS over an SSH-forwarded channel to a control-plane node's 127.0.0.1:6443).
+ * Nothing connects until the first call, so the ops can be created at plan time, before the
+ * apiserver runs.
+ */
+export function adminKubeOps(openTls: (tls: AdminTls) => Promise<Duplex>, pki: Pki): KubeOps & { close(): void } {
+  const tls = adminTls(pki);
+  const client = createKubeClient({ openSocket: () => openTls(tls) });
   return { ...createKubeOps(client), close: () => client.close() };
 }

@@ -1,13 +1,7 @@
 import type { TaskChange } from '../executor/task.js';
 import type { Taint } from '../model/cluster.js';
 import type { NodeMeta } from '../plan/kube-plane-ops.js';
-
-/** The parts of a Node object drover reads. */
-export interface KubeNode {
-  metadata: { name: string; labels?: Record<string, string> };
-  spec?: { podCIDR?: string; taints?: { key: string; value?: string; effect: string }[]; unschedulable?: boolean };
-  status?: { conditions?: { type: string; status: string; reason?: string; message?: string }[] };
-}
+import type { KubeNode } from '../plan/kube-ops.js';
 
 /** "Ready", or what keeps the node from it (the Ready condition's reason and message). */
 export function nodeReadiness(node: KubeNode): string {

@@ -10,12 +10,7 @@ import { containerDiff, ensureContainer } from './ensure-container.js';
 import { lastLines, memberAdd, memberHealthy, memberList, memberRemove, type EtcdClientTls, type EtcdHealthRoute } from './etcdctl.js';
 import { registryAuthFor } from './registry-auth.js';
 import { filesDiff, writeFiles } from './remote-files.js';
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
+import { sleep } from '../util/sleep.js';
 
 /** ClusterOps over the real nodes: SSH for files and commands, each node's Docker API for containers. */
 export class SshClusterOps implements ClusterOps {

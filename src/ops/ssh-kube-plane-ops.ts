@@ -1,23 +1,18 @@
 import { KubeContainer, KubePort } from '../components/kube-common.js';
 import { DroverError } from '../errors.js';
 import type { TaskChange } from '../executor/task.js';
-import { createKubeClient, type KubeClient } from '../kube/client.js';
+import { adminKubeOps, adminTls } from '../kube/ops.js';
 import type { ClusterModel, ClusterNode } from '../model/cluster.js';
-import { CertName, type Pki } from '../pki/index.js';
+import type { Pki } from '../pki/index.js';
+import type { KubeOps } from '../plan/kube-ops.js';
 import type { ControlPlaneComponent, KubePlaneOps, NodeMeta } from '../plan/kube-plane-ops.js';
 import type { NodeTransport } from '../transport/session.js';
 import { openTlsSocket } from '../transport/tls-over-ssh.js';
 import { lastLines } from './etcdctl.js';
 import { probeHealthz } from './kube-health.js';
 import { cleanKubeletLeftovers } from './kubelet-leftovers.js';
-import { metaPatch, metaChanges, nodeReadiness, type KubeNode } from './kube-node-state.js';
-import { cordonAndDrain, deleteNode } from '../kube/drain.js';
-
-const sleep = (ms: number, signal?: AbortSignal) =>
-  new Promise<void>((resolve) => {
-    const t = setTimeout(resolve, ms);
-    signal?.addEventListener('abort', () => (clearTimeout(t), resolve()), { once: true });
-  });
+import { metaPatch, metaChanges, nodeReadiness } from './kube-node-state.js';
+import { sleep } from '../util/sleep.js';
 
 const PORTS: Record<ControlPlaneComponent, number> = {
   'kube-apiserver': KubePort.apiServer,
@@ -31,7 +26,7 @@ const PORTS: Record<ControlPlaneComponent, number> = {
  * admin certificate from the PKI. One API client per run, opened on first use.
  */
 export class SshKubePlaneOps implements KubePlaneOps {
-  private client: KubeClient | undefined;
+  private ops: (KubeOps & { close(): void }) | undefined;
 
   constructor(
     private readonly transport: NodeTransport,
@@ -39,37 +34,27 @@ export class SshKubePlaneOps implements KubePlaneOps {
     private readonly pki: Pki,
   ) {}
 
-  private admin() {
-    const ca = this.pki.certs[CertName.kubeCa];
-    const admin = this.pki.certs[CertName.admin];
-    if (!ca || !admin?.keyPem) throw new Error('the PKI has no kube-ca or kube-admin certificate');
-    return { ca: ca.certPem, cert: admin.certPem, key: admin.keyPem };
-  }
-
-  /** The API, reached through the first control-plane node (its apiserver listens on 6443 everywhere). */
-  api(): KubeClient {
-    if (this.client) return this.client;
+  /** The API as the admin, through the control planes' apiservers (each listens on 6443). */
+  kubeOps(): KubeOps {
+    if (this.ops) return this.ops;
     const cps = this.model.nodes.filter((n) => n.roles.includes('controlplane'));
-    const creds = this.admin();
     let next = 0;
-    this.client = createKubeClient({
-      // Round robin over the control planes: one that is down costs a retry, not the run.
-      openSocket: () => {
-        const node = cps[next++ % cps.length]!;
-        return openTlsSocket(this.transport.pool, node, { host: '127.0.0.1', port: KubePort.apiServer, servername: 'localhost', ...creds });
-      },
-    });
-    return this.client;
+    // Round robin over the control planes: one that is down costs a retry, not the run.
+    this.ops = adminKubeOps((tls) => {
+      const node = cps[next++ % cps.length]!;
+      return openTlsSocket(this.transport.pool, node, { host: '127.0.0.1', port: KubePort.apiServer, servername: 'localhost', ...tls });
+    }, this.pki);
+    return this.ops;
   }
 
   close(): void {
-    this.client?.close();
+    this.ops?.close();
   }
 
   async waitComponentHealthy(node: ClusterNode, component: ControlPlaneComponent, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
     const started = Date.now();
     const deadline = started + opts.timeoutMs;
-    const tls = component === 'kube-apiserver' ? this.admin() : undefined;
+    const tls = component === 'kube-apiserver' ? adminTls(this.pki) : undefined;
     let detail = '';
     for (let probe = 1; !opts.signal?.aborted; probe++) {
       const r = await probeHealthz(this.transport.pool, node, { port: PORTS[component], ...(tls ? { tls } : {}), timeoutMs: 5000 });
@@ -100,15 +85,15 @@ export class SshKubePlaneOps implements KubePlaneOps {
   }
 
   async waitNodeReady(node: ClusterNode, meta: NodeMeta, opts: { timeoutMs: number; signal?: AbortSignal; registeredOnly?: boolean }): Promise<void> {
-    const path = `/api/v1/nodes/${encodeURIComponent(node.hostname)}`;
+    const api = this.kubeOps();
     const deadline = Date.now() + opts.timeoutMs;
     let patched = false;
     let state = 'not registered';
     while (!opts.signal?.aborted) {
-      const current = await this.api().getOptional<KubeNode>(path, { signal: opts.signal });
+      const current = await api.getNode(node.hostname);
       if (current && !patched) {
         const patch = metaPatch(current, meta);
-        if (patch) await this.api().request('PATCH', path, { body: patch, contentType: 'application/merge-patch+json', what: `node ${node.hostname}` });
+        if (patch) await api.patchNode(node.hostname, patch);
         patched = true;
         continue;
       }
@@ -123,8 +108,9 @@ export class SshKubePlaneOps implements KubePlaneOps {
   }
 
   async nodeMetaDiff(node: ClusterNode, meta: NodeMeta): Promise<TaskChange[]> {
-    const current = await this.api()
-      .getOptional<KubeNode>(`/api/v1/nodes/${encodeURIComponent(node.hostname)}`)
+    // Before the first run there is no API to ask: the kubelet will register the node.
+    const current = await this.kubeOps()
+      .getNode(node.hostname)
       .catch(() => undefined);
     if (!current) return [{ action: 'create', subject: `node ${node.hostname} (registered by its kubelet), labels and taints` }];
     return metaChanges(current, meta, node.hostname);
@@ -132,8 +118,8 @@ export class SshKubePlaneOps implements KubePlaneOps {
 
   /** The node is leaving and will be wiped: pods no controller owns are deleted too (they would be lost anyway). */
   async drainAndDeleteNode(node: ClusterNode, opts: { timeoutMs: number; signal?: AbortSignal }): Promise<void> {
-    await cordonAndDrain(this.api(), node.hostname, { ...opts, force: true });
-    await deleteNode(this.api(), node.hostname);
+    await this.kubeOps().cordonAndDrain(node.hostname, { ...opts, force: true });
+    await this.kubeOps().deleteNode(node.hostname);
   }
 
   cleanKubeletLeftovers(node: ClusterNode): Promise<void> {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { metaPatch, nodeReadiness, type KubeNode } from '../../../src/ops/kube-node-state.js';
+import { metaPatch, nodeReadiness } from '../../../src/ops/kube-node-state.js';
+import type { KubeNode } from '../../../src/plan/kube-ops.js';
 import type { NodeMeta } from '../../../src/plan/kube-plane-ops.js';
 
 const meta = (extra: Partial<NodeMeta> = {}): NodeMeta => ({ labels: { 'node-role.kubernetes.io/worker': 'true' }, taints: [], dropLabels: [], dropTaints: [], ...extra });
