@@ -6,7 +6,7 @@ import type { ClusterModel, ClusterNode } from '../model/cluster.js';
 import type { EtcdMemberRecord, EtcdPlaneState } from '../model/etcd-plane.js';
 
 export type { EtcdMemberRecord, EtcdPlaneState } from '../model/etcd-plane.js';
-import type { ClusterOps, RemoteFile } from './ops.js';
+import type { ClusterOps } from './ops.js';
 import { DroverError } from '../errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
 
@@ -24,12 +24,10 @@ export interface EtcdPlanInput {
   /** From the state of the last successful run; undefined for a new cluster. */
   previous: { plane: EtcdPlaneState; nodes: ClusterNode[] } | undefined;
   image: string;
-  /** Files each etcd node needs (certificates), by address. */
-  files: Map<string, RemoteFile[]>;
   ops: ClusterOps;
   healthTimeoutMs?: number;
-  /** When another task writes each node's files (`drover up` writes all of a node's files at once), its id. */
-  filesTaskId?: (node: ClusterNode) => string;
+  /** The task that writes each node's files, certificates included (`drover up` writes all of a node's files at once). */
+  filesTaskId: (node: ClusterNode) => string;
 }
 
 export interface EtcdPlan {
@@ -89,12 +87,8 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
   const waitIfChanged = (node: ClusterNode, signal: AbortSignal) =>
     outcomes.get(node.address) === 'unchanged' ? Promise.resolve() : ops.etcdWaitHealthy([node], { timeoutMs, signal });
   const tasks: Task[] = [];
-  const filesTaskId = input.filesTaskId ?? ((node: ClusterNode) => `etcd/certs@${node.address}`);
-  const prepared = (node: ClusterNode) => [filesTaskId(node), `etcd/image@${node.address}`];
-  for (const node of desired) {
-    const [files, image] = prepareTasks(node, input.files.get(node.address) ?? [], specFor(node).image, ops);
-    tasks.push(...(input.filesTaskId ? [] : [files!]), image!);
-  }
+  const prepared = (node: ClusterNode) => [input.filesTaskId(node), `etcd/image@${node.address}`];
+  for (const node of desired) tasks.push(imageTask(node, specFor(node).image, ops));
 
   const healthyTaskId = 'etcd/healthy';
   const startId = (node: ClusterNode) => `etcd/start@${node.address}`;
@@ -161,28 +155,17 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
   return { tasks, plane: { clusterToken, members }, healthyTaskId };
 }
 
-function prepareTasks(node: ClusterNode, files: RemoteFile[], image: string, ops: ClusterOps): Task[] {
-  return [
-    {
-      id: `etcd/certs@${node.address}`,
-      host: node.address,
-      deps: [],
-      title: `write etcd certificates on ${node.address}`,
-      fingerprint: fingerprint(files.map((f) => [f.path, f.mode, createHash('sha256').update(f.content).digest('hex')])),
-      run: () => ops.writeFiles(node, files),
-      describe: () => ops.filesDiff(node, files),
-    },
-    {
-      id: `etcd/image@${node.address}`,
-      host: node.address,
-      deps: [],
-      title: `pull ${image} on ${node.address}`,
-      fingerprint: fingerprint(image),
-      estimate: 5,
-      run: () => ops.ensureImage(node, image),
-      describe: () => ops.imageDiff(node, image),
-    },
-  ];
+function imageTask(node: ClusterNode, image: string, ops: ClusterOps): Task {
+  return {
+    id: `etcd/image@${node.address}`,
+    host: node.address,
+    deps: [],
+    title: `pull ${image} on ${node.address}`,
+    fingerprint: fingerprint(image),
+    estimate: 5,
+    run: () => ops.ensureImage(node, image),
+    describe: () => ops.imageDiff(node, image),
+  };
 }
 
 function startTask(node: ClusterNode, spec: ContainerSpec, deps: string[], ops: ClusterOps, outcomes: Map<string, string>): Task {

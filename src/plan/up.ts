@@ -70,7 +70,6 @@ export function planUp(input: UpPlanInput): UpPlan {
     model,
     previous: input.previous ? { plane: input.previous.etcd, nodes: input.previous.nodes } : undefined,
     image: systemImage(model.kubernetesVersion, model.systemImages, 'etcd'),
-    files,
     ops: input.ops,
     filesTaskId,
   });

@@ -50,9 +50,14 @@ const model = (nodes: ClusterNode[], etcdArgs: Record<string, string> = {}): Clu
   privateRegistries: [], systemImages: {}, ...defaultClusterFeatures(),
 });
 
-async function run(ops: RecordingOps, input: Omit<EtcdPlanInput, 'ops' | 'image' | 'files'>) {
-  const plan = planEtcd({ ...input, ops, image: 'reg/etcd:v3.4.23', files: new Map() });
-  const result = await execute({ tasks: plan.tasks }, { concurrency: 10, perHostConcurrency: 2 });
+/** In `drover up` one task writes each node's files (plan/up.ts); here it is a stand-in. */
+const filesTaskId = (n: ClusterNode) => `files@${n.address}`;
+
+async function run(ops: RecordingOps, input: Omit<EtcdPlanInput, 'ops' | 'image' | 'filesTaskId'>) {
+  const plan = planEtcd({ ...input, ops, image: 'reg/etcd:v3.4.23', filesTaskId });
+  const nodes = [...input.model.nodes, ...(input.previous?.nodes ?? [])];
+  const files = [...new Set(nodes.map(filesTaskId))].map((id) => ({ id, deps: [], title: id, fingerprint: id, run: async () => {} }));
+  const result = await execute({ tasks: [...files, ...plan.tasks] }, { concurrency: 10, perHostConcurrency: 2 });
   return { plan, result };
 }
 
@@ -117,6 +122,6 @@ describe('etcd plane plan', () => {
   });
 
   it('refuses to replace every etcd node in one run', () => {
-    expect(() => planEtcd({ model: model([node(7)]), previous: { plane: { clusterToken: 't', members: {} }, nodes: three }, ops: new RecordingOps(), image: 'x', files: new Map() })).toThrow(/cannot replace every etcd node/);
+    expect(() => planEtcd({ model: model([node(7)]), previous: { plane: { clusterToken: 't', members: {} }, nodes: three }, ops: new RecordingOps(), image: 'x', filesTaskId })).toThrow(/cannot replace every etcd node/);
   });
 });
