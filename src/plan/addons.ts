@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Addon } from '../addons/addon.js';
 import { addonsFor, removableAddons } from '../addons/index.js';
 import { describeRef, refOf, type ApplyResult } from '../addons/kube-object.js';
 import type { Task, TaskChange, TaskContext } from '../executor/task.js';
 import type { ClusterModel } from '../model/cluster.js';
 import type { KubeOps } from './kube-ops.js';
+import { fingerprint } from './fingerprint.js';
 
 export interface AddonsPlanInput {
   model: ClusterModel;
@@ -26,8 +26,6 @@ export interface AddonsPlanInput {
 
 export const ADDON_TASK_PREFIX = 'addons/';
 const DEFAULT_ROLLOUT_TIMEOUT_MS = 300_000;
-
-const fingerprint = (...parts: unknown[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 
 /**
  * One task per add-on (addons/rbac, addons/network, addons/coredns, addons/metrics-server,

@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import { etcdMemberName, etcdPeerUrl, etcdSpec, ETCD_CONTAINER, ETCD_DATA_DIR } from '../components/etcd.js';
 import type { ContainerSpec } from '../components/container-spec.js';
 import type { Task, TaskChange } from '../executor/task.js';
@@ -9,6 +8,7 @@ export type { EtcdMemberRecord, EtcdPlaneState } from '../model/etcd-plane.js';
 import type { ClusterOps } from './ops.js';
 import { DroverError } from '../errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
+import { fingerprint } from './fingerprint.js';
 
 /**
  * The etcd plane of `drover up`, as tasks. Converges instead of recreating:
@@ -38,7 +38,6 @@ export interface EtcdPlan {
   healthyTaskId: string;
 }
 
-const fingerprint = (...parts: unknown[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 const isEtcd = (n: ClusterNode) => n.roles.includes('etcd');
 
 export function planEtcd(input: EtcdPlanInput): EtcdPlan {

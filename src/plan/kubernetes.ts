@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { ContainerSpec } from '../components/container-spec.js';
 import { apiServerSpec } from '../components/kube-apiserver.js';
 import { KubeContainer, runsControlPlane } from '../components/kube-common.js';
@@ -13,6 +12,7 @@ import type { ControlPlaneComponent, KubePlaneOps } from './kube-plane-ops.js';
 import { nodeMeta } from './kube-node-meta.js';
 import type { ClusterOps } from './ops.js';
 import { DROVER_PATHS } from './remove.js';
+import { fingerprint } from './fingerprint.js';
 
 /**
  * The Kubernetes plane of `drover up`, as tasks: control plane on controlplane nodes (apiserver →
@@ -58,7 +58,6 @@ export interface KubePlan {
   readyTaskId: string;
 }
 
-const fingerprint = (...parts: unknown[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 const at = (prefix: string, node: ClusterNode) => `${prefix}@${node.address}`;
 
 /** The containers drover runs on a node for the Kubernetes plane, by role. */

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
 import type { Task, TaskChange } from '../executor/task.js';
 import type { ClusterModel, ClusterNode } from '../model/cluster.js';
 import { CNI_BRIDGE, CNI_CONFIG_PATH, cniConflist } from '../network/cni-config.js';
 import { VXLAN_DEVICE, vxlanNodeConfigs, type VxlanNodeConfig } from '../network/vxlan-config.js';
 import type { NetworkOps } from './network-ops.js';
 import type { RemoteFile } from './ops.js';
+import { fingerprint } from './fingerprint.js';
 
 /**
  * The built-in `vxlan` network as tasks, two per node: `network/vxlan@<address>` converges the
@@ -28,8 +28,6 @@ export interface VxlanPlanInput {
 export const vxlanTaskId = (node: { address: string }): string => `network/vxlan@${node.address}`;
 export const cniConfigTaskId = (node: { address: string }): string => `network/cni-config@${node.address}`;
 export const vxlanCleanTaskId = (node: { address: string }): string => `network/vxlan-clean@${node.address}`;
-
-const fingerprint = (...parts: unknown[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 
 export function cniConfigFiles(cfg: VxlanNodeConfig): RemoteFile[] {
   return [{ path: CNI_CONFIG_PATH, content: cniConflist(cfg), mode: 0o644 }];

@@ -12,6 +12,7 @@ import { planKubernetes } from './kubernetes.js';
 import type { NetworkOps } from './network-ops.js';
 import { cniConfigTaskId, planVxlan, planVxlanRemoval, vxlanCleanTaskId } from './network-vxlan.js';
 import type { ClusterOps, RemoteFile } from './ops.js';
+import { fingerprint } from './fingerprint.js';
 
 /**
  * `drover up` as one task graph: files and images on every node, the etcd plane, the control
@@ -42,7 +43,6 @@ export interface UpPlan {
   podSubnets?: Record<string, string>;
 }
 
-const fingerprint = (...parts: unknown[]): string => createHash('sha256').update(JSON.stringify(parts)).digest('hex').slice(0, 16);
 export const filesTaskId = (node: { address: string }): string => `files@${node.address}`;
 
 export function nodeFiles(model: ClusterModel, pki: Pki, node: ClusterNode, secrets: KubeSecrets = {}): RemoteFile[] {
