@@ -1,36 +1,17 @@
 import type { ClusterModel, ClusterNode } from '../../../src/model/cluster.js';
 import type { VxlanObserved } from '../../../src/network/vxlan-observed.js';
 import type { VxlanStep } from '../../../src/network/vxlan-converge.js';
+import { testModel, testNode } from '../pki/model.js';
 
 export function node(address: string, internalAddress = address): ClusterNode {
-  return {
-    address,
-    port: 22,
-    user: 'root',
-    sshAgentAuth: false,
-    internalAddress,
-    hostname: address,
-    roles: ['worker'],
-    dockerSocket: '/var/run/docker.sock',
-    labels: {},
-    taints: [],
-  };
+  return testNode(address, ['worker'], { internalAddress, hostname: address });
 }
 
 export const nodes = (count: number, base = 10): ClusterNode[] =>
   Array.from({ length: count }, (_, i) => node(`10.250.${Math.floor((base + i) / 250)}.${((base + i) % 250) + 1}`));
 
 export function network(overrides: Partial<ClusterModel['network']> = {}): ClusterModel['network'] {
-  return {
-    plugin: 'vxlan',
-    options: {},
-    serviceClusterIpRange: '10.43.0.0/16',
-    serviceNodePortRange: '30000-32767',
-    clusterCidr: '10.42.0.0/16',
-    clusterDomain: 'cluster.local',
-    clusterDnsServer: '10.43.0.10',
-    ...overrides,
-  };
+  return { ...testModel([]).network, plugin: 'vxlan', ...overrides };
 }
 
 /** A node with Docker's FORWARD chain and nothing of ours. */
