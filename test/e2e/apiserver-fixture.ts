@@ -1,3 +1,4 @@
+import tls from 'node:tls';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
@@ -11,7 +12,6 @@ import { buildModel } from '../../src/model/build.js';
 import type { ClusterModel } from '../../src/model/cluster.js';
 import { reconcilePki, type Pki } from '../../src/pki/index.js';
 import { createKubeClient, type KubeClient } from '../../src/kube/client.js';
-import { tlsSocket } from '../../src/kube/tls.js';
 
 /**
  * A real etcd (Debian's /usr/bin/etcd) and kube-apiserver v1.20.2 (the lab's cache) as local
@@ -154,6 +154,22 @@ function freePort(): Promise<number> {
 }
 
 /** Hide the net.Socket behind a generic Duplex, so TLS runs over a JS stream as it does over SSH. */
+/** TLS over an already open stream, as drover does over an SSH channel: kube-ca verifies, the admin presents. */
+function tlsSocket(stream: Duplex, opts: { ca: string; cert: string; key: string }): Promise<tls.TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = tls.connect({ socket: stream, ...opts, servername: 'kubernetes' });
+    const fail = (err: Error) => {
+      socket.destroy();
+      reject(err);
+    };
+    socket.once('error', fail);
+    socket.once('secureConnect', () => {
+      socket.off('error', fail);
+      resolve(socket);
+    });
+  });
+}
+
 export function plainDuplex(socket: net.Socket): Duplex {
   const duplex = new Duplex({
     write(chunk: Buffer, _enc, cb) {
