@@ -10,6 +10,7 @@ import { openJournal, type JournalWriter } from './journal-session.js';
 import { Redactor } from './redact.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry-policy.js';
 import { runLoop } from './run-loop.js';
+import { EventStream } from './event-stream.js';
 import { hostKey, type Task, type TaskChange, type TaskGraph } from './task.js';
 import { validateGraph } from './validate.js';
 
@@ -74,18 +75,8 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   const listeners = options.onEvent === undefined ? [] : Array.isArray(options.onEvent) ? options.onEvent : [options.onEvent];
   const started = clock.now();
   const elapsed = (): number => Math.round(clock.now() - started);
-  let retries = 0;
-  const emit = (event: ExecutorEvent): void => {
-    if (event.type === 'task-retry') retries++;
-    const clean = redactor.redactValue(event);
-    for (const l of listeners) {
-      try {
-        l(clean);
-      } catch {
-        // A display problem must never change what happens on the cluster.
-      }
-    }
-  };
+  const events = new EventStream(listeners, redactor);
+  const emit = (event: ExecutorEvent): void => events.emit(event);
   const concurrency = Math.max(1, options.concurrency ?? 30);
   const perHostConcurrency = Math.max(1, options.perHostConcurrency ?? 5);
   const dryRun = options.dryRun === true;
@@ -151,7 +142,7 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   });
   cleanups.forEach((c) => c());
 
-  function reportOutcome(task: Task, outcome: Outcome): boolean | Promise<boolean> {
+  function reportOutcome(task: Task, outcome: Outcome): boolean {
     if (outcome.kind === 'done') {
       if (dryRun) {
         const changes = outcome.changes ?? [];
@@ -159,14 +150,15 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
         emit({ type: 'task-planned', t: elapsed(), ...taskRef(task), changes });
         return true;
       }
-      // Durable before it is announced: a kill -9 right after `task-done` loses nothing.
-      return journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms: outcome.ms }).then(() => {
-        emit(taskDoneEvent(task, elapsed(), outcome.ms, outcome.attempts));
-        return true;
-      });
+      // Seen only once its line is written: a kill -9 right after `task-done` loses nothing.
+      const done = taskDoneEvent(task, elapsed(), outcome.ms, outcome.attempts);
+      const written = journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms: outcome.ms });
+      if (written === undefined) emit(done);
+      else events.emitWhen(written, done);
+      return true;
     }
     if (outcome.kind === 'failed') {
-      journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'failed', ms: outcome.ms });
+      void journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'failed', ms: outcome.ms });
       const summary = { ...taskRef(task), error: outcome.info };
       failed.push(summary);
       emit({ type: 'task-failed', t: elapsed(), ...summary, ms: outcome.ms, attempts: outcome.attempts });
@@ -198,7 +190,7 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
     failed: failed.filter((f) => numberOf.has(f.id)).length,
     notRun: unfinished - loop.abandoned.length,
     abandoned: loop.abandoned.length,
-    retries,
+    retries: events.retries,
   };
   const total = elapsed();
   const redactedFailed = redactor.redactValue(failed);

@@ -11,8 +11,11 @@ export interface JournalWriter {
   /** The first write error, if any: the run stops, since the journal can no longer be trusted. */
   readonly broken: unknown;
   brokenSummary(): FailedTaskSummary;
-  /** Resolves when the line is durable (or the journal is broken: see `broken`); never rejects. */
-  record(r: JournalRecord): Promise<void>;
+  /**
+   * Resolves when the line is recorded as the journal defines it (or the journal is broken: see
+   * `broken`); never rejects. Undefined when nothing is recorded (no journal, dry run, broken).
+   */
+  record(r: JournalRecord): Promise<void> | undefined;
   finish(status: RunStatus): Promise<void>;
 }
 
@@ -100,8 +103,8 @@ class Writer implements JournalWriter {
     private readonly dryRun: boolean,
   ) {}
 
-  record(r: JournalRecord): Promise<void> {
-    if (!this.journal || this.dryRun || this.broken !== undefined) return Promise.resolve();
+  record(r: JournalRecord): Promise<void> | undefined {
+    if (!this.journal || this.dryRun || this.broken !== undefined) return undefined;
     let write: Promise<void>;
     try {
       write = this.journal.append(recordLine(r));

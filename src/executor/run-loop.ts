@@ -16,10 +16,11 @@ export interface LoopOptions {
   shouldStop: () => boolean;
   onSkipped: (task: Task) => void;
   /**
-   * Called once per finished task; returning false stops new work (a permanent failure). The
-   * task counts as running until it settles: its journal line is durable before dependents start.
+   * Called once per finished task, as soon as its outcome is known; returning false stops new
+   * work (a permanent failure). Its dependents are released right after this returns: they do
+   * not wait for the task's journal line, which the caller writes at the end of the turn.
    */
-  onOutcome: (task: Task, outcome: Outcome) => boolean | Promise<boolean>;
+  onOutcome: (task: Task, outcome: Outcome) => boolean;
 }
 
 export interface LoopResult {
@@ -30,8 +31,7 @@ export interface LoopResult {
 }
 
 const RUNNING = 1;
-const SETTLING = 2;
-const SETTLED = 3;
+const FINISHED = 2;
 
 /**
  * The sliding window: whenever a task finishes, its dependents whose deps are all done become
@@ -41,7 +41,7 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
   const { tasks, depStart, dependentStart, dependentList } = o.graph;
   const n = tasks.length;
   const waitingOn = new Int32Array(n);
-  /** 0 not started, then RUNNING → SETTLING (outcome known, journal line in flight) → SETTLED. */
+  /** 0 not started, then RUNNING → FINISHED (outcome known). */
   const state = new Uint8Array(n);
   const ready = new ReadyQueue(tasks, o.priority, o.perHostConcurrency);
   const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(n);
@@ -72,7 +72,7 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
       if (settled) return;
       settled = true;
       o.env.forceSignal.removeEventListener('abort', finish);
-      // A task whose outcome is known but whose journal line is still being written is not abandoned.
+      // A task whose outcome is known is not abandoned, even if its journal line is still being written.
       const abandoned: string[] = [];
       for (let t = 0; t < n; t++) if (state[t] === RUNNING) abandoned.push(tasks[t]!.id);
       resolve({ outcomes, abandoned });
@@ -91,17 +91,11 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
     const done = (t: number, outcome: Outcome): void => {
       if (settled) return;
       outcomes[t] = outcome;
-      state[t] = SETTLING;
-      const keepGoing = o.onOutcome(tasks[t]!, outcome);
-      if (typeof keepGoing === 'boolean') settle(t, outcome, keepGoing);
-      else void keepGoing.then((k) => settle(t, outcome, k));
-    };
-    const settle = (t: number, outcome: Outcome, keepGoing: boolean): void => {
-      if (settled) return;
-      state[t] = SETTLED;
+      state[t] = FINISHED;
       running--;
       ready.finished(t);
-      if (!keepGoing) stopped = true;
+      // Reported first: a journal that records the line at once has it before any dependent runs.
+      if (!o.onOutcome(tasks[t]!, outcome)) stopped = true;
       if (outcome.kind === 'done') release(t);
       fill();
     };

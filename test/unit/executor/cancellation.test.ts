@@ -30,11 +30,13 @@ describe('cancellation', () => {
       forceSignal: cancel.forceSignal,
       onEvent: (e) => {
         events.push(e);
-        if (e.type === 'task-done' && e.id === 'a1') cancel.request();
+        // a1 and b1 are running (a2 would start the moment a1 finishes).
+        if (e.type === 'task-start' && e.id === 'b1') cancel.request();
       },
     });
     const result = await clock.run(run);
     expect(result).toMatchObject({ ok: false, status: 'interrupted', exitCode: 130, totals: { done: 2, notRun: 2, abandoned: 0 } });
+    expect(world.effectCount('a1')).toBe(1);
     expect(world.effectCount('b1')).toBe(1); // was running: allowed to finish
     expect(world.runCalls.has('a2')).toBe(false);
     expect(events.some((e) => e.type === 'log' && e.level === 'warn' && /interrupted/.test(e.message))).toBe(true);
@@ -60,12 +62,13 @@ describe('cancellation', () => {
       signal: cancel.signal,
       forceSignal: cancel.forceSignal,
       onEvent: (e) => {
-        if (e.type === 'task-done' && e.id === 'a1') requests.push(cancel.request(), cancel.request());
+        // a1 is done and journaled; a2 (started when a1 finished) and b1 are running.
+        if (e.type === 'task-start' && e.id === 'a2') requests.push(cancel.request(), cancel.request());
       },
     });
     const result = await clock.run(run);
     expect(requests).toEqual(['graceful', 'force']);
-    expect(result).toMatchObject({ status: 'interrupted', exitCode: 130, totals: { done: 1, abandoned: 1, notRun: 2 } });
+    expect(result).toMatchObject({ status: 'interrupted', exitCode: 130, totals: { done: 1, abandoned: 2, notRun: 1 } });
     expect(result.ms).toBe(10); // did not wait for b1 (100 ms, ignores its abort signal)
     expect([...parseJournal(journal.text).done.keys()]).toEqual(['a1']);
   });
