@@ -36,14 +36,15 @@ export class TaskTimeoutError extends Error {
 }
 
 /**
- * Runs a task's attempts. Written with plain promise chains rather than an async loop: this
- * is the per-task hot path, and the first attempt of nearly every task succeeds.
+ * Runs a task's attempts and hands the outcome to `onOutcome` with the task's number. Written
+ * with plain promise chains and a shared callback rather than an async loop and a closure per
+ * task: this is the per-task hot path, and the first attempt of nearly every task succeeds.
  */
-export function runTask(task: Task, env: AttemptEnv): Promise<Outcome> {
-  return attempt(task, 1, env, env.clock.now());
+export function runTask(task: Task, env: AttemptEnv, t: number, onOutcome: (t: number, outcome: Outcome) => void): void {
+  void attempt(task, 1, env, env.clock.now(), t, onOutcome);
 }
 
-function attempt(task: Task, n: number, env: AttemptEnv, started: number): Promise<Outcome> {
+function attempt(task: Task, n: number, env: AttemptEnv, started: number, t: number, onOutcome: (t: number, outcome: Outcome) => void): Promise<void> {
   if (!env.dryRun) env.emit(taskStartEvent(task, env.elapsed(), n));
   let work: Promise<TaskChange[] | void>;
   try {
@@ -53,15 +54,19 @@ function attempt(task: Task, n: number, env: AttemptEnv, started: number): Promi
     work = Promise.reject(err);
   }
   return work.then(
-    (changes): Outcome => {
+    (changes) => {
       const ms = Math.round(env.clock.now() - started);
-      return env.dryRun && changes ? { kind: 'done', ms, attempts: n, changes } : { kind: 'done', ms, attempts: n };
+      onOutcome(t, env.dryRun && changes ? { kind: 'done', ms, attempts: n, changes } : { kind: 'done', ms, attempts: n });
     },
-    (err: unknown) => afterFailure(task, n, env, started, err),
+    (err: unknown) =>
+      afterFailure(task, n, env, started, err).then((outcome) => (outcome === RETRY ? attempt(task, n + 1, env, started, t, onOutcome) : onOutcome(t, outcome))),
   );
 }
 
-async function afterFailure(task: Task, n: number, env: AttemptEnv, started: number, err: unknown): Promise<Outcome> {
+/** afterFailure's answer when the task is to be tried again (after the backoff wait). */
+const RETRY = Symbol('retry');
+
+async function afterFailure(task: Task, n: number, env: AttemptEnv, started: number, err: unknown): Promise<Outcome | typeof RETRY> {
   const ms = (): number => Math.round(env.clock.now() - started);
   if (env.forceSignal.aborted) return { kind: 'abandoned', ms: ms(), attempts: n };
   if (!shouldRetry(env.policy, err, n)) {
@@ -76,7 +81,7 @@ async function afterFailure(task: Task, n: number, env: AttemptEnv, started: num
   } catch {
     return { kind: env.forceSignal.aborted ? 'abandoned' : 'interrupted', ms: ms(), attempts: n };
   }
-  return attempt(task, n + 1, env, started);
+  return RETRY;
 }
 
 /**
@@ -98,19 +103,36 @@ function runOnce(task: Task, n: number, env: AttemptEnv): Promise<TaskChange[] |
 
 /** The task's own promise: a run's value is ignored (see `attempt`), a description is the changes. */
 function start(task: Task, n: number, env: AttemptEnv, signal: AbortSignal): Promise<TaskChange[] | void> {
-  const ctx: TaskContext = {
-    id: task.id,
-    host: task.host,
-    attempt: n,
-    signal,
-    log: (message: string, level: LogLevel = 'info') => {
-      const base = { type: 'log' as const, t: env.elapsed(), level, message, id: task.id };
-      env.emit(task.host === undefined ? base : { ...base, host: task.host });
-    },
-    secret: (value: string) => env.redactor.add(value),
-  };
+  const ctx = new AttemptContext(task, n, signal, env);
   if (!env.dryRun) return task.run(ctx);
   return task.describe ? task.describe(ctx) : Promise.resolve([{ action: 'run', subject: task.title }]);
+}
+
+/** One object per attempt, its methods on the prototype: closures per task were a visible share of the run's garbage. */
+class AttemptContext implements TaskContext {
+  readonly id: string;
+  readonly host: string | undefined;
+  readonly #env: AttemptEnv;
+
+  constructor(
+    task: Task,
+    readonly attempt: number,
+    readonly signal: AbortSignal,
+    env: AttemptEnv,
+  ) {
+    this.id = task.id;
+    this.host = task.host;
+    this.#env = env;
+  }
+
+  log(message: string, level: LogLevel = 'info'): void {
+    const base = { type: 'log' as const, t: this.#env.elapsed(), level, message, id: this.id };
+    this.#env.emit(this.host === undefined ? base : { ...base, host: this.host });
+  }
+
+  secret(value: string): void {
+    this.#env.redactor.add(value);
+  }
 }
 
 /** Settles with the work, or rejects with the signal's reason as soon as it aborts. */

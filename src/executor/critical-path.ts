@@ -28,37 +28,50 @@ export interface IndexProblems {
 
 /**
  * Numbers the tasks (a repeated id keeps its first task) and resolves every dep once: one map
- * of ids for the whole run, since resolving string ids is most of the cost of indexing.
+ * of ids for the whole run, since resolving string ids is most of the cost of indexing (each
+ * id and dep string is hashed once here, and nowhere else during a run).
  */
 export function indexGraph(graphTasks: readonly Task[], problems?: IndexProblems): GraphIndex {
+  const { tasks, numberOf } = numberTasks(graphTasks, problems);
+  const n = tasks.length;
+  let edgeCount = 0;
+  for (let i = 0; i < n; i++) edgeCount += tasks[i]!.deps.length;
+  const depStart = new Int32Array(n + 1);
+  let depList = new Int32Array(edgeCount);
+  let e = 0;
+  for (let i = 0; i < n; i++) {
+    depStart[i] = e;
+    const deps = tasks[i]!.deps;
+    for (let k = 0; k < deps.length; k++) {
+      const j = numberOf.get(deps[k]!);
+      if (j !== undefined && j !== i) depList[e++] = j;
+      else problems?.badDeps.push([tasks[i]!.id, deps[k]!]);
+    }
+  }
+  depStart[n] = e;
+  if (e < edgeCount) depList = depList.slice(0, e);
+  const dependentStart = new Int32Array(n + 1);
+  for (let k = 0; k < e; k++) dependentStart[depList[k]! + 1]!++;
+  for (let i = 0; i < n; i++) dependentStart[i + 1]! += dependentStart[i]!;
+  const fill = dependentStart.slice(0, n);
+  const dependentList = new Int32Array(e);
+  for (let i = 0; i < n; i++) for (let k = depStart[i]!; k < depStart[i + 1]!; k++) dependentList[fill[depList[k]!]!++] = i;
+  const edges = { tasks, numberOf, depStart, depList, dependentStart, dependentList };
+  return { ...edges, order: kahnOrder(edges) };
+}
+
+/** Ids to numbers. Repeated ids are rare (a planner bug): only then is the list copied. */
+function numberTasks(graphTasks: readonly Task[], problems?: IndexProblems): { tasks: readonly Task[]; numberOf: Map<string, number> } {
   const numberOf = new Map<string, number>();
+  for (let i = 0; i < graphTasks.length; i++) numberOf.set(graphTasks[i]!.id, i);
+  if (numberOf.size === graphTasks.length) return { tasks: graphTasks, numberOf };
+  numberOf.clear();
   const tasks: Task[] = [];
   for (const t of graphTasks) {
     if (numberOf.has(t.id)) problems?.duplicateIds.push(t.id);
     else numberOf.set(t.id, tasks.push(t) - 1);
   }
-  const n = tasks.length;
-  const depStart = new Int32Array(n + 1);
-  const depsOf: number[] = [];
-  for (let i = 0; i < n; i++) {
-    depStart[i] = depsOf.length;
-    const t = tasks[i]!;
-    for (const d of t.deps) {
-      const j = numberOf.get(d);
-      if (j !== undefined && j !== i) depsOf.push(j);
-      else problems?.badDeps.push([t.id, d]);
-    }
-  }
-  depStart[n] = depsOf.length;
-  const depList = Int32Array.from(depsOf);
-  const dependentStart = new Int32Array(n + 1);
-  for (const j of depList) dependentStart[j + 1]!++;
-  for (let i = 0; i < n; i++) dependentStart[i + 1]! += dependentStart[i]!;
-  const fill = dependentStart.slice(0, n);
-  const dependentList = new Int32Array(depList.length);
-  for (let i = 0; i < n; i++) for (let k = depStart[i]!; k < depStart[i + 1]!; k++) dependentList[fill[depList[k]!]!++] = i;
-  const edges = { tasks, numberOf, depStart, depList, dependentStart, dependentList };
-  return { ...edges, order: kahnOrder(edges) };
+  return { tasks, numberOf };
 }
 
 /**
@@ -117,7 +130,8 @@ export function measuredCriticalPath({ tasks, order, depStart, depList }: GraphI
   const prev = new Int32Array(tasks.length).fill(-1);
   let end = -1;
   let endTotal = -1;
-  for (const t of order) {
+  for (let o = 0; o < order.length; o++) {
+    const t = order[o]!;
     let before = 0;
     for (let k = depStart[t]!; k < depStart[t + 1]!; k++) {
       const d = depList[k]!;

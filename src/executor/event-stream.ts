@@ -1,10 +1,10 @@
 import type { EventListener, ExecutorEvent } from './events.js';
 import type { Redactor } from './redact.js';
 
-/** An event whose delivery waits for something (a journal line), and what comes after it. */
-interface Held {
-  event: ExecutorEvent;
-  ready: boolean;
+/** A write that held events wait for; the task-done events of one journal batch share one. */
+interface Gate {
+  written: Promise<unknown>;
+  open: boolean;
 }
 
 /**
@@ -20,8 +20,13 @@ interface Held {
  * Tasks do not wait for listeners; the stream lags them by at most one journal write.
  */
 export class EventStream {
-  private readonly held: Held[] = [];
+  /** Events not delivered yet, in order, and what each waits for (undefined: only those before it). */
+  private readonly events: (ExecutorEvent | undefined)[] = [];
+  private readonly gates: (Gate | undefined)[] = [];
+  /** Held events are events[head .. tail). */
   private head = 0;
+  private tail = 0;
+  private lastGate: Gate | undefined;
   retries = 0;
 
   constructor(
@@ -31,33 +36,48 @@ export class EventStream {
 
   emit(event: ExecutorEvent): void {
     if (event.type === 'task-retry') this.retries++;
-    if (this.head === this.held.length) this.deliver(event);
-    else this.held.push({ event, ready: true });
+    if (this.head === this.tail) this.deliver(event);
+    else this.hold(event, undefined);
   }
 
   /** `event` takes its place in the stream now, and is delivered once `written` settles. */
   emitWhen(written: Promise<unknown>, event: ExecutorEvent): void {
-    const entry: Held = { event, ready: false };
-    this.held.push(entry);
-    const release = (): void => {
-      entry.ready = true;
-      this.drain();
-    };
-    written.then(release, release);
+    let gate = this.lastGate;
+    // Lines written together share one promise: one callback per write, not per task.
+    if (gate === undefined || gate.open || gate.written !== written) {
+      const fresh: Gate = { written, open: false };
+      const open = (): void => {
+        fresh.open = true;
+        this.drain();
+      };
+      written.then(open, open);
+      gate = this.lastGate = fresh;
+    }
+    this.hold(event, gate);
   }
 
-  /** Nothing is held back any more (every awaited write has settled). */
-  get idle(): boolean {
-    return this.head === this.held.length;
+  // The arrays keep their size between bursts (slots are overwritten, not pushed): growing
+  // them again after every drain was a visible share of the run's garbage.
+  private hold(event: ExecutorEvent, gate: Gate | undefined): void {
+    if (this.tail === this.events.length) {
+      this.events.push(event);
+      this.gates.push(gate);
+    } else {
+      this.events[this.tail] = event;
+      this.gates[this.tail] = gate;
+    }
+    this.tail++;
   }
 
   private drain(): void {
-    const held = this.held;
-    while (this.head < held.length && held[this.head]!.ready) this.deliver(held[this.head++]!.event);
-    if (this.head === held.length) {
-      held.length = 0;
-      this.head = 0;
+    const { events, gates } = this;
+    while (this.head < this.tail && (gates[this.head]?.open ?? true)) {
+      const event = events[this.head]!;
+      events[this.head] = undefined;
+      gates[this.head++] = undefined;
+      this.deliver(event);
     }
+    if (this.head === this.tail) this.head = this.tail = 0;
   }
 
   private deliver(event: ExecutorEvent): void {

@@ -167,13 +167,7 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
     return true;
   }
 
-  let doneCount = 0;
-  const ms = new Float64Array(index.tasks.length);
-  loop.outcomes.forEach((o, t) => {
-    if (!o) return;
-    ms[t] = o.ms;
-    if (o.kind === 'done') doneCount++;
-  });
+  const doneCount = loop.done;
   const unfinished = tasks.length - skipped - doneCount - failed.length;
   // A stop that came after the last task started changed nothing: that run is not interrupted.
   const interrupted = (stop.signal.aborted || force.signal.aborted) && unfinished > 0;
@@ -181,7 +175,7 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
   if (journal.broken !== undefined) failed.push(journal.brokenSummary());
   const finalStatus: RunStatus = failed.length > 0 ? 'failed' : interrupted ? 'interrupted' : 'ok';
   const exitCode = finalStatus === 'ok' ? ExitCode.Ok : finalStatus === 'failed' ? ExitCode.Failed : ExitCode.Interrupted;
-  const criticalPath = measuredCriticalPath(index, ms);
+  const criticalPath = measuredCriticalPath(index, loop.ms);
   const totals: RunTotals = {
     tasks: tasks.length,
     done: dryRun ? 0 : doneCount,
@@ -204,9 +198,20 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
 }
 
 function hostCounts(tasks: readonly Task[]): { host: string; tasks: number }[] {
-  const counts = new Map<string, number>();
-  for (const t of tasks) counts.set(hostKey(t), (counts.get(hostKey(t)) ?? 0) + 1);
-  return [...counts].map(([host, tasks]) => ({ host, tasks }));
+  const counts = new Map<string, { host: string; tasks: number }>();
+  // A host's tasks usually come one after another: count those without a map lookup each.
+  let last: { host: string; tasks: number } | undefined;
+  for (let i = 0; i < tasks.length; i++) {
+    const host = hostKey(tasks[i]!);
+    if (last?.host === host) {
+      last.tasks++;
+      continue;
+    }
+    last = counts.get(host);
+    if (last) last.tasks++;
+    else counts.set(host, (last = { host, tasks: 1 }));
+  }
+  return [...counts.values()];
 }
 
 function graphIdentity(tasks: readonly Task[]): string {

@@ -44,8 +44,9 @@ export function headerLine(h: Omit<JournalHeader, 'journal' | 'v'>): string {
   return JSON.stringify({ journal: 'drover', v: JOURNAL_VERSION, ...h }) + '\n';
 }
 /** One line per finished task: written by hand (same text as JSON.stringify of the object), it is on every task's path. */
+// One JSON.stringify of the whole record: half the garbage of a template of its parts.
 export function recordLine(r: JournalRecord): string {
-  return `{"id":${JSON.stringify(r.id)},"fingerprint":${JSON.stringify(r.fingerprint)},"status":"${r.status}","ms":${JSON.stringify(r.ms)}}\n`;
+  return JSON.stringify({ id: r.id, fingerprint: r.fingerprint, status: r.status, ms: r.ms }) + '\n';
 }
 export function endLine(e: JournalEnd): string {
   return JSON.stringify({ end: e.end, runId: e.runId }) + '\n';

@@ -130,14 +130,18 @@ class Writer implements JournalWriter {
 
   async finish(status: RunStatus): Promise<void> {
     if (!this.journal) return;
-    await Promise.all(this.pending);
+    // Appended at once, behind the lines still being written: one write and one sync for both.
+    // A journal refuses everything after a failed write, so the end line never follows a lost one.
     if (this.broken === undefined) {
+      let end: Promise<void>;
       try {
-        await this.journal.append(endLine({ end: status, runId: this.runId }));
+        end = this.journal.append(endLine({ end: status, runId: this.runId }));
       } catch (err) {
-        this.broken = err;
+        end = Promise.reject(err);
       }
+      this.pending.push(end.catch((err: unknown) => void (this.broken ??= err)));
     }
+    await Promise.all(this.pending);
     await this.journal.close().catch(() => undefined);
   }
 }

@@ -1,7 +1,8 @@
 /**
  * Where the journal lives. The executor writes whole lines; an implementation must make an
- * appended text durable before the returned promise resolves. FileJournal (journal-file.ts)
- * is the real one.
+ * appended text durable before the returned promise resolves, keep appends in order, and
+ * refuse every append after one has failed (nothing may land after a lost line).
+ * FileJournal (journal-file.ts) is the real one.
  */
 export interface Journal {
   /** For messages, e.g. the file path. */

@@ -24,8 +24,10 @@ export interface LoopOptions {
 }
 
 export interface LoopResult {
-  /** By task number; undefined for tasks that did not finish (not run, skipped, abandoned). */
-  outcomes: (Outcome | undefined)[];
+  /** Measured duration by task number; 0 for tasks that did not finish (not run, skipped, abandoned). */
+  ms: Float64Array;
+  /** Tasks that finished done (not skipped). */
+  done: number;
   /** Running when the loop gave up waiting (aborted at once). */
   abandoned: string[];
 }
@@ -44,7 +46,8 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
   /** 0 not started, then RUNNING → FINISHED (outcome known). */
   const state = new Uint8Array(n);
   const ready = new ReadyQueue(tasks, o.priority, o.perHostConcurrency);
-  const outcomes: (Outcome | undefined)[] = new Array<Outcome | undefined>(n);
+  const ms = new Float64Array(n);
+  let doneCount = 0;
   let running = 0;
   let stopped = false;
 
@@ -75,7 +78,7 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
       // A task whose outcome is known is not abandoned, even if its journal line is still being written.
       const abandoned: string[] = [];
       for (let t = 0; t < n; t++) if (state[t] === RUNNING) abandoned.push(tasks[t]!.id);
-      resolve({ outcomes, abandoned });
+      resolve({ ms, done: doneCount, abandoned });
     };
     const fill = (): void => {
       if (forced || o.shouldStop()) stopped = true;
@@ -84,13 +87,14 @@ export function runLoop(o: LoopOptions): Promise<LoopResult> {
         if (t === undefined) break;
         running++;
         state[t] = RUNNING;
-        void runTask(tasks[t]!, o.env).then((outcome) => done(t, outcome));
+        runTask(tasks[t]!, o.env, t, done);
       }
       if (running === 0 || forced) finish();
     };
     const done = (t: number, outcome: Outcome): void => {
       if (settled) return;
-      outcomes[t] = outcome;
+      ms[t] = outcome.ms;
+      if (outcome.kind === 'done') doneCount++;
       state[t] = FINISHED;
       running--;
       ready.finished(t);
