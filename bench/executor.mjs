@@ -37,7 +37,7 @@ const HOSTS = 100;
 const STAGES = 10;
 const WIDTH = 3;
 const IO_MS = 10;
-const RUNS = Number(process.env.RUNS ?? 7);
+const RUNS = Number(process.env.RUNS ?? 11);
 const CONTROL = 3;
 const TASKS = HOSTS * STAGES * WIDTH;
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

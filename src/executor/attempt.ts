@@ -4,7 +4,7 @@ import type { Redactor } from './redact.js';
 import { backoffDelayMs, isTransient, shouldRetry, type RetryPolicy } from './retry-policy.js';
 import type { LogLevel, Task, TaskChange, TaskContext } from './task.js';
 
-/** How one task ended, after all its attempts. */
+/** How one task ended, after all its attempts; `ms` is exact (events and the journal round it). */
 export type Outcome =
   | { kind: 'done'; ms: number; attempts: number; changes?: TaskChange[] }
   | { kind: 'failed'; ms: number; attempts: number; error: unknown; info: ErrorInfo }
@@ -55,7 +55,7 @@ function attempt(task: Task, n: number, env: AttemptEnv, started: number, t: num
   }
   return work.then(
     (changes) => {
-      const ms = Math.round(env.clock.now() - started);
+      const ms = env.clock.now() - started;
       onOutcome(t, env.dryRun && changes ? { kind: 'done', ms, attempts: n, changes } : { kind: 'done', ms, attempts: n });
     },
     (err: unknown) =>
@@ -67,7 +67,7 @@ function attempt(task: Task, n: number, env: AttemptEnv, started: number, t: num
 const RETRY = Symbol('retry');
 
 async function afterFailure(task: Task, n: number, env: AttemptEnv, started: number, err: unknown): Promise<Outcome | typeof RETRY> {
-  const ms = (): number => Math.round(env.clock.now() - started);
+  const ms = (): number => env.clock.now() - started;
   if (env.forceSignal.aborted) return { kind: 'abandoned', ms: ms(), attempts: n };
   if (!shouldRetry(env.policy, err, n)) {
     return { kind: 'failed', ms: ms(), attempts: n, error: err, info: errorInfo(err, isTransient(err)) };

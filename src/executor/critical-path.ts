@@ -148,5 +148,6 @@ export function measuredCriticalPath({ tasks, order, depStart, depList }: GraphI
   }
   const ids: string[] = [];
   for (let at = end; at !== -1; at = prev[at]!) ids.push(tasks[at]!.id);
-  return { ms: Math.max(0, endTotal), ids: ids.reverse() };
+  // Chosen on exact durations (rounding each first would favour chains rounded up), shown in whole ms.
+  return { ms: Math.max(0, Math.round(endTotal)), ids: ids.reverse() };
 }

@@ -151,17 +151,19 @@ export async function execute(graph: TaskGraph, options: ExecuteOptions = {}): P
         return true;
       }
       // Seen only once its line is written: a kill -9 right after `task-done` loses nothing.
-      const done = taskDoneEvent(task, elapsed(), outcome.ms, outcome.attempts);
-      const written = journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms: outcome.ms });
+      const ms = Math.round(outcome.ms);
+      const done = taskDoneEvent(task, elapsed(), ms, outcome.attempts);
+      const written = journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'done', ms });
       if (written === undefined) emit(done);
       else events.emitWhen(written, done);
       return true;
     }
     if (outcome.kind === 'failed') {
-      void journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'failed', ms: outcome.ms });
+      const ms = Math.round(outcome.ms);
+      void journal.record({ id: task.id, fingerprint: task.fingerprint, status: 'failed', ms });
       const summary = { ...taskRef(task), error: outcome.info };
       failed.push(summary);
-      emit({ type: 'task-failed', t: elapsed(), ...summary, ms: outcome.ms, attempts: outcome.attempts });
+      emit({ type: 'task-failed', t: elapsed(), ...summary, ms, attempts: outcome.attempts });
       return false;
     }
     return true;
