@@ -37,3 +37,22 @@ export function addonImage(model: ClusterModel, name: string): string {
 
 /** nodeSelector with the OS label every add-on needs (Linux images only). */
 export const linuxSelector = (extra: Record<string, string>): Record<string, string> => ({ 'kubernetes.io/os': 'linux', ...extra });
+
+/** A ClusterRoleBinding of ClusterRole `role` to a service account, as YAML (one manifest). */
+export function clusterRoleBindingYaml(name: string, role: string, account: string, namespace = 'kube-system'): string {
+  return `apiVersion: rbac.authorization.k8s.io/v1
+kind: ClusterRoleBinding
+metadata: {name: ${j(name)}}
+roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${j(role)}}
+subjects:
+- {kind: ServiceAccount, name: ${j(account)}, namespace: ${j(namespace)}}
+`;
+}
+
+/** A ServiceAccount, as YAML (one manifest). */
+export function serviceAccountYaml(name: string, namespace = 'kube-system'): string {
+  return `apiVersion: v1
+kind: ServiceAccount
+metadata: {name: ${j(name)}, namespace: ${j(namespace)}}
+`;
+}

@@ -1,3 +1,4 @@
+import { j } from './addon.js';
 import type { KubeObject } from './kube-object.js';
 
 /**
@@ -85,3 +86,114 @@ export const TOLERATE_ALL = `- {effect: NoSchedule, operator: Exists}
 /** Indent a YAML block (the constants above) to sit under a key at `spaces`. */
 export const indent = (block: string, spaces: number): string =>
   block.trimEnd().split('\n').map((l) => ' '.repeat(spaces) + l).join('\n');
+
+/** What flanneld may read and write (the ClusterRole of flannel, and of canal's flannel half). */
+export const FLANNEL_RULES = `- {apiGroups: [""], resources: [pods], verbs: [get]}
+- {apiGroups: [""], resources: [nodes], verbs: [list, watch]}
+- {apiGroups: [""], resources: [nodes/status], verbs: [patch]}
+`;
+
+/** The CNI config calico's installer writes (__KUBERNETES_NODE_NAME__ etc. are its placeholders). */
+export function calicoCniConfig(ipam: Record<string, unknown>): string {
+  return JSON.stringify(
+    {
+      name: 'k8s-pod-network',
+      cniVersion: '0.3.1',
+      plugins: [
+        {
+          type: 'calico',
+          log_level: 'info',
+          datastore_type: 'kubernetes',
+          nodename: '__KUBERNETES_NODE_NAME__',
+          mtu: '__CNI_MTU__',
+          ipam,
+          policy: { type: 'k8s' },
+          kubernetes: { kubeconfig: '__KUBECONFIG_FILEPATH__' },
+        },
+        { type: 'portmap', snat: true, capabilities: { portMappings: true } },
+        { type: 'bandwidth', capabilities: { bandwidth: true } },
+      ],
+    },
+    null,
+    2,
+  );
+}
+
+export interface CalicoNodeDaemonSet {
+  /** DaemonSet name, its k8s-app label and its service account (calico-node, canal). */
+  name: string;
+  /** The ConfigMap with cni_network_config and veth_mtu. */
+  configMap: string;
+  cniConfName: string;
+  images: { cni: string; flexvol: string; node: string };
+  /** calico-node's own env entries (YAML list items at column 0), before the common ones. */
+  nodeEnv: string;
+  /** livenessProbe and readinessProbe of calico-node (YAML at column 0). */
+  probes: string;
+  /** More containers (YAML list items at column 0) and volumes beside calico's host paths. */
+  extraContainers?: string;
+  extraVolumes?: string;
+}
+
+/** The calico-node DaemonSet of calico and canal: CNI installer, flexvolume driver, calico-node. */
+export function calicoNodeDaemonSetYaml(d: CalicoNodeDaemonSet): string {
+  return `apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: ${j(d.name)}, namespace: kube-system, labels: {k8s-app: ${j(d.name)}}}
+spec:
+  selector:
+    matchLabels: {k8s-app: ${j(d.name)}}
+  updateStrategy: {type: RollingUpdate, rollingUpdate: {maxUnavailable: 1}}
+  template:
+    metadata:
+      labels: {k8s-app: ${j(d.name)}}
+    spec:
+      nodeSelector: {kubernetes.io/os: linux}
+      hostNetwork: true
+      tolerations:
+${indent(TOLERATE_ALL, 6)}
+      serviceAccountName: ${j(d.name)}
+      terminationGracePeriodSeconds: 0
+      priorityClassName: system-node-critical
+      initContainers:
+      - name: install-cni
+        image: ${j(d.images.cni)}
+        command: [/opt/cni/bin/install]
+        env:
+        - {name: CNI_CONF_NAME, value: ${j(d.cniConfName)}}
+        - name: CNI_NETWORK_CONFIG
+          valueFrom: {configMapKeyRef: {name: ${j(d.configMap)}, key: cni_network_config}}
+        - name: KUBERNETES_NODE_NAME
+          valueFrom: {fieldRef: {fieldPath: spec.nodeName}}
+        - name: CNI_MTU
+          valueFrom: {configMapKeyRef: {name: ${j(d.configMap)}, key: veth_mtu}}
+        - {name: SLEEP, value: "false"}
+        volumeMounts:
+        - {mountPath: /host/opt/cni/bin, name: cni-bin-dir}
+        - {mountPath: /host/etc/cni/net.d, name: cni-net-dir}
+        securityContext: {privileged: true}
+      - name: flexvol-driver
+        image: ${j(d.images.flexvol)}
+        volumeMounts:
+        - {name: flexvol-driver-host, mountPath: /host/driver}
+        securityContext: {privileged: true}
+      containers:
+      - name: calico-node
+        image: ${j(d.images.node)}
+        env:
+${indent(d.nodeEnv, 8)}
+        - {name: CALICO_DISABLE_FILE_LOGGING, value: "true"}
+        - {name: FELIX_DEFAULTENDPOINTTOHOSTACTION, value: ACCEPT}
+        - {name: FELIX_IPV6SUPPORT, value: "false"}
+        - {name: FELIX_LOGSEVERITYSCREEN, value: info}
+        - {name: FELIX_HEALTHENABLED, value: "true"}
+        securityContext: {privileged: true}
+        resources:
+          requests: {cpu: 250m}
+${indent(d.probes, 8)}
+        volumeMounts:
+${indent(CALICO_NODE_MOUNTS, 8)}
+${d.extraContainers ? indent(d.extraContainers, 6) + '\n' : ''}      volumes:
+${indent(CALICO_HOST_VOLUMES, 6)}
+${d.extraVolumes ? indent(d.extraVolumes, 6) + '\n' : ''}`;
+}

@@ -1,6 +1,6 @@
 import type { ClusterModel } from '../model/cluster.js';
-import { addonFromYaml, addonImage, j, type Addon } from './addon.js';
-import { TOLERATE_ALL, indent } from './calico-common.js';
+import { addonFromYaml, addonImage, clusterRoleBindingYaml, j, serviceAccountYaml, type Addon } from './addon.js';
+import { FLANNEL_RULES, TOLERATE_ALL, indent } from './calico-common.js';
 
 /** flannel's net-conf.json: the pod network and backend (network.options flannel_backend_type, _port, _vni). */
 export function flannelNetConf(model: ClusterModel): string {
@@ -34,21 +34,10 @@ export function flannelAddon(model: ClusterModel): Addon {
 kind: ClusterRole
 metadata: {name: flannel}
 rules:
-- {apiGroups: [""], resources: [pods], verbs: [get]}
-- {apiGroups: [""], resources: [nodes], verbs: [list, watch]}
-- {apiGroups: [""], resources: [nodes/status], verbs: [patch]}
+${FLANNEL_RULES.trimEnd()}
 ---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: flannel}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: flannel}
-subjects:
-- {kind: ServiceAccount, name: flannel, namespace: kube-system}
----
-apiVersion: v1
-kind: ServiceAccount
-metadata: {name: flannel, namespace: kube-system}
----
+${clusterRoleBindingYaml('flannel', 'flannel', 'flannel')}---
+${serviceAccountYaml('flannel')}---
 apiVersion: v1
 kind: ConfigMap
 metadata: {name: kube-flannel-cfg, namespace: kube-system, labels: {tier: node, app: flannel}}

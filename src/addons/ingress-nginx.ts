@@ -1,5 +1,5 @@
 import type { ClusterModel } from '../model/cluster.js';
-import { addonFromYaml, addonImage, j, linuxSelector, type Addon } from './addon.js';
+import { addonFromYaml, addonImage, clusterRoleBindingYaml, j, linuxSelector, type Addon } from './addon.js';
 
 /** ingress-nginx as a DaemonSet on host ports (or the host network), RKE's layout (ingress.provider: nginx). */
 export function ingressNginxAddon(model: ClusterModel): Addon {
@@ -70,13 +70,7 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: nginx-ingress-r
 subjects:
 - {kind: ServiceAccount, name: nginx-ingress-serviceaccount, namespace: ingress-nginx}
 ---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: nginx-ingress-clusterrole-nisa-binding}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: nginx-ingress-clusterrole}
-subjects:
-- {kind: ServiceAccount, name: nginx-ingress-serviceaccount, namespace: ingress-nginx}
----
+${clusterRoleBindingYaml('nginx-ingress-clusterrole-nisa-binding', 'nginx-ingress-clusterrole', 'nginx-ingress-serviceaccount', 'ingress-nginx')}---
 apiVersion: networking.k8s.io/v1
 kind: IngressClass
 metadata: {name: nginx}

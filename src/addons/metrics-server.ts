@@ -1,5 +1,5 @@
 import type { ClusterModel } from '../model/cluster.js';
-import { addonFromYaml, addonImage, j, linuxSelector, type Addon } from './addon.js';
+import { addonFromYaml, addonImage, clusterRoleBindingYaml, j, linuxSelector, type Addon } from './addon.js';
 
 /** metrics-server behind the metrics.k8s.io APIService (monitoring.provider: metrics-server). */
 export function metricsServerAddon(model: ClusterModel): Addon {
@@ -35,20 +35,8 @@ roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: extension-apise
 subjects:
 - {kind: ServiceAccount, name: metrics-server, namespace: kube-system}
 ---
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: "metrics-server:system:auth-delegator"}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:auth-delegator"}
-subjects:
-- {kind: ServiceAccount, name: metrics-server, namespace: kube-system}
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: ClusterRoleBinding
-metadata: {name: "system:metrics-server"}
-roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: "system:metrics-server"}
-subjects:
-- {kind: ServiceAccount, name: metrics-server, namespace: kube-system}
----
+${clusterRoleBindingYaml('metrics-server:system:auth-delegator', 'system:auth-delegator', 'metrics-server')}---
+${clusterRoleBindingYaml('system:metrics-server', 'system:metrics-server', 'metrics-server')}---
 apiVersion: v1
 kind: Service
 metadata:
