@@ -7,6 +7,8 @@ export type OutputMode = 'tty' | 'plain' | 'json';
 export interface TextSink {
   write(text: string): void;
   readonly isTTY: boolean;
+  /** Height of the terminal, when it is one (read when needed: terminals are resized). */
+  readonly rows?: number | undefined;
 }
 
 export interface IoHost {
@@ -28,7 +30,13 @@ export function resolveOutputMode(requested: string | undefined, stdoutIsTTY: bo
 export function processIo(opts: { output?: string; quiet?: boolean; debug?: boolean }): IoHost {
   const env = process.env;
   return {
-    stdout: { write: (t) => void process.stdout.write(t), isTTY: Boolean(process.stdout.isTTY) },
+    stdout: {
+      write: (t) => void process.stdout.write(t),
+      isTTY: Boolean(process.stdout.isTTY),
+      get rows() {
+        return process.stdout.rows;
+      },
+    },
     stderr: { write: (t) => void process.stderr.write(t), isTTY: Boolean(process.stderr.isTTY) },
     env,
     cwd: process.cwd(),

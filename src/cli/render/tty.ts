@@ -4,23 +4,32 @@ import { NO_HOST } from '../../executor/task.js';
 import type { IoHost } from '../io.js';
 import { describeError, planLines, summaryLines } from './format.js';
 import type { Renderer } from './renderer.js';
+import { fitsPerHost, overviewLines, type HostProgress } from './tty-overview.js';
 
 /**
  * Live view on a terminal: one listr2 line per host with its progress, and under it what
  * runs there now. listr2 only draws; each host's "task" is a promise this renderer settles
- * from executor events. Notices without a host, the plan and the summary are printed after
- * the live view ends, so they are not overdrawn.
+ * from executor events. With more hosts than the terminal has lines for, one overview task
+ * shows the failed and busy hosts and counts the rest (tty-overview.ts). Notices without a
+ * host, the plan and the summary are printed after the live view ends, so they are not overdrawn.
  */
 type Wrapper = ListrTaskWrapper<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
-interface HostGroup {
-  host: string;
-  total: number;
-  finished: number;
-  failed: string[];
-  running: Map<string, string>;
-  notes: string[];
+interface HostGroup extends HostProgress {
   wrapper: Wrapper | undefined;
   settle: (error?: Error) => void;
+}
+interface Overview {
+  wrapper: Wrapper | undefined;
+  settle: (error?: Error) => void;
+  total: number;
+}
+
+function settleable(): { settled: Promise<void>; settle: (error?: Error) => void } {
+  let settle: (error?: Error) => void = () => undefined;
+  const settled = new Promise<void>((resolve, reject) => {
+    settle = (error) => (error ? reject(error) : resolve());
+  });
+  return { settled, settle };
 }
 
 export function ttyRenderer(io: IoHost, opts: { renderer?: 'default' | 'simple' } = {}): Renderer {
@@ -29,8 +38,18 @@ export function ttyRenderer(io: IoHost, opts: { renderer?: 'default' | 'simple' 
   const planned: (TaskPlannedEvent | TaskSkippedEvent)[] = [];
   let dryRun = false;
   let live: Promise<unknown> = Promise.resolve();
+  let overview: Overview | undefined;
 
+  const refreshOverview = (o: Overview): void => {
+    if (!o.wrapper) return;
+    const all = [...groups.values()];
+    const finished = all.reduce((n, g) => n + g.finished, 0);
+    const failed = all.reduce((n, g) => n + g.failed.length, 0);
+    o.wrapper.title = `${all.length} hosts  ${finished}/${o.total}${failed > 0 ? `, ${failed} failed` : ''}`;
+    o.wrapper.output = overviewLines(all, (io.stdout.rows ?? 24) - 4).join('\n');
+  };
   const refresh = (g: HostGroup): void => {
+    if (overview) return refreshOverview(overview);
     if (!g.wrapper) return;
     const failed = g.failed.length > 0 ? `, ${g.failed.length} failed` : '';
     g.wrapper.title = `${g.host}  ${g.finished}/${g.total}${failed}`;
@@ -42,29 +61,47 @@ export function ttyRenderer(io: IoHost, opts: { renderer?: 'default' | 'simple' 
     refresh(g);
   };
 
+  type Task = ListrTask<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
+  // The output is rewritten whole on every change: keep only the latest write.
+  const rendererOptions = { outputBar: 1, persistentOutput: false };
+  const hostTask = (g: HostGroup): Task => {
+    const { settled, settle } = settleable();
+    g.settle = settle;
+    return {
+      title: `${g.host}  0/${g.total}`,
+      task: (_ctx: unknown, wrapper: Wrapper) => {
+        g.wrapper = wrapper;
+        refresh(g);
+        return settled;
+      },
+      rendererOptions,
+    };
+  };
+  const overviewTask = (total: number): Task => {
+    const { settled, settle } = settleable();
+    const o: Overview = { wrapper: undefined, settle, total };
+    overview = o;
+    return {
+      title: `${groups.size} hosts  0/${total}`,
+      task: (_ctx: unknown, wrapper: Wrapper) => {
+        o.wrapper = wrapper;
+        refreshOverview(o);
+        return settled;
+      },
+      rendererOptions,
+    };
+  };
+
   const start = (e: RunStartEvent): void => {
     dryRun = e.dryRun;
     const output = createWritable((chunk) => io.stdout.write(chunk)) as unknown as NodeJS.WriteStream;
     const logger = new ListrLogger({ processOutput: new ProcessOutput(output, output) });
+    for (const { host, tasks } of e.hosts) {
+      groups.set(host, { host, total: tasks, finished: 0, failed: [], running: new Map(), notes: [], wrapper: undefined, settle: () => undefined });
+    }
+    const hostTasks = fitsPerHost(e.hosts.length, io.stdout.rows) ? [...groups.values()].map(hostTask) : [overviewTask(e.tasks)];
     const listr = new Listr(
-      e.hosts.map(({ host, tasks }): ListrTask<unknown, typeof DefaultRenderer, typeof SimpleRenderer> => {
-        let settle: (error?: Error) => void = () => undefined;
-        const settled = new Promise<void>((resolve, reject) => {
-          settle = (error) => (error ? reject(error) : resolve());
-        });
-        const g: HostGroup = { host, total: tasks, finished: 0, failed: [], running: new Map(), notes: [], wrapper: undefined, settle };
-        groups.set(host, g);
-        return {
-          title: `${host}  0/${tasks}`,
-          task: (_ctx: unknown, wrapper: Wrapper) => {
-            g.wrapper = wrapper;
-            refresh(g);
-            return settled;
-          },
-          // The output is rewritten whole on every change: keep only the latest write.
-          rendererOptions: { outputBar: 1, persistentOutput: false },
-        };
-      }),
+      hostTasks,
       {
         concurrent: true,
         exitOnError: false,
@@ -117,6 +154,11 @@ export function ttyRenderer(io: IoHost, opts: { renderer?: 'default' | 'simple' 
           if (unfinished > 0 && group.wrapper) group.wrapper.title = `${group.host}  ${group.finished}/${group.total}, ${unfinished} not run`;
           group.settle(group.failed.length > 0 ? new Error(group.failed.join('; ')) : undefined);
         }
+        if (overview) {
+          const failures = [...groups.values()].flatMap((group) => group.failed);
+          refreshOverview(overview);
+          overview.settle(failures.length > 0 ? new Error(failures.join('; ')) : undefined);
+        }
         if (planned.length > 0) afterwards.push(...planLines(planned));
         afterwards.push(...summaryLines(e));
         return;
@@ -128,6 +170,7 @@ export function ttyRenderer(io: IoHost, opts: { renderer?: 'default' | 'simple' 
     close: async () => {
       // Without run-done (the run threw), listr2 would spin forever on unsettled hosts.
       for (const group of groups.values()) group.settle();
+      overview?.settle();
       await live;
       for (const line of afterwards) io.stdout.write(`${line}\n`);
     },
