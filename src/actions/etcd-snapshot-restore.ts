@@ -6,6 +6,7 @@ import type { ExecutorEvent } from '../executor/events.js';
 import { checkSnapshotName, recoveryHint } from '../plan/etcd-snapshot-names.js';
 import type { SnapshotFile } from '../plan/etcd-snapshot-ops.js';
 import { planSnapshotRestore } from '../plan/etcd-snapshot-restore.js';
+import { nodeFiles } from '../plan/up.js';
 import { listEverywhere, openSnapshotContext, runTasks } from './etcd-snapshot-common.js';
 
 export interface SnapshotRestoreOptions {
@@ -41,6 +42,7 @@ export async function snapshotRestore(opts: SnapshotRestoreOptions, io: IoHost):
       });
     }
     const { schemaVersion: _v, generation: _g, savedAt: _s, ...kept } = previous;
+    const pki = previous.pki;
     const tag = `${new Date().toISOString().replace(/[-:.]/g, '').slice(0, 15)}-${randomBytes(3).toString('hex')}`;
     const plan = planSnapshotRestore({
       name,
@@ -50,6 +52,7 @@ export async function snapshotRestore(opts: SnapshotRestoreOptions, io: IoHost):
       holdings,
       image: ctx.image,
       service: ctx.model.services.etcd,
+      filesOf: (node) => nodeFiles(ctx.model, pki, node, previous.kubeSecrets),
       ops: ctx.snapshots,
       saveState: async (plane) => void (await ctx.session.store.save({ ...kept, etcd: plane })),
     });

@@ -5,6 +5,8 @@ import type { ClusterNode, ServiceOptions } from '../model/cluster.js';
 import type { EtcdPlaneState } from '../model/etcd-plane.js';
 import { archiveFile, archivePath, keptDataDir, restoringDir, stagedArchiveFile } from './etcd-snapshot-names.js';
 import type { RestoreMember, SnapshotClusterOps, SnapshotFile } from './etcd-snapshot-ops.js';
+import { withFileInputs } from './file-inputs.js';
+import type { RemoteFile } from './ops.js';
 
 /**
  * `drover etcd snapshot-restore` as tasks. Every member is rebuilt from the SAME archive (one
@@ -25,6 +27,8 @@ export interface SnapshotRestoreInput {
   holdings: Map<string, SnapshotFile>;
   image: string;
   service: ServiceOptions;
+  /** The files `drover up` writes on each node: the restored members carry the same file hash label. */
+  filesOf?: (node: ClusterNode) => readonly RemoteFile[];
   ops: SnapshotClusterOps;
   /** Called once the restored cluster is healthy, before the old data goes. */
   saveState: (plane: EtcdPlaneState) => Promise<void>;
@@ -99,7 +103,10 @@ export function planSnapshotRestore(input: SnapshotRestoreInput): SnapshotRestor
   const swapIds = nodes.map((n) => `etcd-restore/swap@${n.address}`);
   const startIds = nodes.map((n) => `etcd-restore/start@${n.address}`);
   nodes.forEach((node, i) => {
-    const spec = etcdSpec({ node, initialMembers: nodes, initialState: 'new', clusterToken, image: input.image, service: input.service });
+    const spec = withFileInputs(
+      etcdSpec({ node, initialMembers: nodes, initialState: 'new', clusterToken, image: input.image, service: input.service }),
+      input.filesOf?.(node) ?? [],
+    );
     tasks.push(
       {
         id: stopIds[i]!,

@@ -5,7 +5,8 @@ import type { ClusterModel, ClusterNode } from '../model/cluster.js';
 import type { EtcdMemberRecord, EtcdPlaneState } from '../model/etcd-plane.js';
 
 export type { EtcdMemberRecord, EtcdPlaneState } from '../model/etcd-plane.js';
-import type { ClusterOps } from './ops.js';
+import type { ClusterOps, RemoteFile } from './ops.js';
+import { withFileInputs } from './file-inputs.js';
 import { DroverError } from '../errors.js';
 import { ExitCode } from '../cli/exit-codes.js';
 import { fingerprint } from './fingerprint.js';
@@ -28,6 +29,8 @@ export interface EtcdPlanInput {
   healthTimeoutMs?: number;
   /** The task that writes each node's files, certificates included (`drover up` writes all of a node's files at once). */
   filesTaskId: (node: ClusterNode) => string;
+  /** The files that task writes: a member is replaced when a file it reads changes. */
+  filesOf?: (node: ClusterNode) => readonly RemoteFile[];
 }
 
 export interface EtcdPlan {
@@ -71,7 +74,7 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
   const byAddress = new Map([...prevNodes, ...desired].map((n) => [n.address, n]));
   const specFor = (node: ClusterNode): ContainerSpec => {
     const record = members[node.address]!;
-    return etcdSpec({
+    const spec = etcdSpec({
       node,
       initialMembers: record.initialMembers.map((a) => byAddress.get(a)).filter((n): n is ClusterNode => n !== undefined),
       initialState: record.initialState,
@@ -79,6 +82,7 @@ export function planEtcd(input: EtcdPlanInput): EtcdPlan {
       image: input.image,
       service: model.services.etcd,
     });
+    return withFileInputs(spec, input.filesOf?.(node) ?? []);
   };
 
   // What each start task found, so a member that was left alone is not waited on twice.

@@ -10,7 +10,8 @@ import type { Task } from '../executor/task.js';
 import type { ClusterModel, ClusterNode } from '../model/cluster.js';
 import type { ControlPlaneComponent, KubePlaneOps } from './kube-plane-ops.js';
 import { nodeMeta } from './kube-node-meta.js';
-import type { ClusterOps } from './ops.js';
+import type { ClusterOps, RemoteFile } from './ops.js';
+import { withFileInputs } from './file-inputs.js';
 import { DROVER_PATHS } from './remove.js';
 import { fingerprint } from './fingerprint.js';
 
@@ -38,6 +39,8 @@ export interface KubePlanInput {
   allocateNodeCidrs: boolean;
   podCidrs?: Record<string, string>;
   filesTaskId: (node: ClusterNode) => string;
+  /** The files that task writes: a container is replaced when a file it reads changes. */
+  filesOf?: (node: ClusterNode) => readonly RemoteFile[];
   etcdHealthyTaskId: string;
   /** Tasks that must be done before a node can be Ready (its network). */
   networkTaskIds: (node: ClusterNode) => string[];
@@ -81,16 +84,19 @@ export function planKubernetes(input: KubePlanInput): KubePlan {
   const readyTaskId = 'kube/ready';
   const verifyKubelets = model.kubelet.generateServingCertificate;
 
-  const start = (node: ClusterNode, spec: ContainerSpec, deps: string[]): Task => ({
-    id: at(`${spec.name}/start`, node),
-    host: node.address,
-    deps,
-    title: `run ${spec.name} on ${node.address}`,
-    fingerprint: fingerprint(spec),
-    estimate: 3,
-    run: async () => void (await ops.ensureContainer(node, spec)),
-    describe: () => ops.containerDiff(node, spec),
-  });
+  const start = (node: ClusterNode, wanted: ContainerSpec, deps: string[]): Task => {
+    const spec = withFileInputs(wanted, input.filesOf?.(node) ?? []);
+    return {
+      id: at(`${spec.name}/start`, node),
+      host: node.address,
+      deps,
+      title: `run ${spec.name} on ${node.address}`,
+      fingerprint: fingerprint(spec),
+      estimate: 3,
+      run: async () => void (await ops.ensureContainer(node, spec)),
+      describe: () => ops.containerDiff(node, spec),
+    };
+  };
   const healthy = (node: ClusterNode, component: ControlPlaneComponent, startTask: Task): Task => ({
     id: at(`${component}/healthy`, node),
     host: node.address,

@@ -72,6 +72,7 @@ export function planUp(input: UpPlanInput): UpPlan {
     image: systemImage(model.kubernetesVersion, model.systemImages, 'etcd'),
     ops: input.ops,
     filesTaskId,
+    filesOf: (node) => files.get(node.address) ?? [],
   });
   tasks.push(...etcd.tasks);
   if (input.etcdOnly) return { tasks, etcd: etcd.plane };
@@ -100,6 +101,7 @@ export function planUp(input: UpPlanInput): UpPlan {
     allocateNodeCidrs: !vxlan,
     ...(podSubnets ? { podCidrs: podSubnets } : {}),
     filesTaskId,
+    filesOf: (node) => files.get(node.address) ?? [],
     etcdHealthyTaskId: etcd.healthyTaskId,
     networkTaskIds: (node) => (vxlan ? [cniConfigTaskId(node)] : []),
     etcdCleanTaskId: (node) => (node.roles.includes('etcd') ? `etcd/clean@${node.address}` : undefined),

@@ -6,7 +6,7 @@ import { planUp } from '../../../src/plan/up.js';
 import type { ClusterOps } from '../../../src/plan/ops.js';
 import type { KubePlaneOps, NodeMeta } from '../../../src/plan/kube-plane-ops.js';
 import type { NetworkOps } from '../../../src/plan/network-ops.js';
-import { reconcilePki } from '../../../src/pki/index.js';
+import { reconcilePki, type Pki } from '../../../src/pki/index.js';
 import { testModel, testNode } from '../pki/model.js';
 import type { EtcdPlaneState } from '../../../src/model/etcd-plane.js';
 
@@ -14,6 +14,8 @@ import type { EtcdPlaneState } from '../../../src/model/etcd-plane.js';
 class Recorder implements ClusterOps, KubePlaneOps, NetworkOps {
   calls: string[] = [];
   containers = new Map<string, string>();
+  /** The PKI as the state keeps it between runs (each run reconciles it, as drover up does). */
+  pki: Pki | undefined;
   private rec = (s: string) => void this.calls.push(s);
   async filesDiff() { return []; }
   async writeFiles(n: ClusterNode) { this.rec(`files ${n.hostname}`); }
@@ -57,7 +59,8 @@ const worker = (i: number) => testNode(`10.250.0.${10 + i}`, ['worker'], { hostn
 const cpEtcd = (i: number) => testNode(`10.250.0.${10 + i}`, ['etcd', 'controlplane'], { hostname: `n${i}` });
 
 function plan(model: ClusterModel, rec: Recorder, previous?: { nodes: ClusterNode[]; podSubnets?: Record<string, string>; etcd?: EtcdPlaneState }) {
-  const { pki } = reconcilePki(undefined, model, { keyType: 'ecdsa', now: () => new Date('2026-11-24T00:00:00Z'), randomSerial: () => Buffer.alloc(16, 1) });
+  const { pki } = reconcilePki(rec.pki, model, { keyType: 'ecdsa', now: () => new Date('2026-11-24T00:00:00Z'), randomSerial: () => Buffer.alloc(16, 1) });
+  rec.pki = pki;
   return planUp({
     model,
     pki,
@@ -119,6 +122,19 @@ describe('the Kubernetes plane of drover up', () => {
     rec.calls = [];
     const changed = { ...model, services: { ...model.services, 'kube-api': { ...model.services['kube-api'], extraArgs: { 'audit-log-maxage': '3' } } } };
     await run(changed, rec, { nodes: model.nodes, ...(first.podSubnets ? { podSubnets: first.podSubnets } : {}), etcd: first.etcd });
+    before(rec.calls, 'healthy n1/kube-apiserver', 'replace n2/kube-apiserver');
+    before(rec.calls, 'healthy n2/kube-apiserver', 'replace n3/kube-apiserver');
+  });
+
+  it('a re-issued apiserver certificate (a new SAN) replaces only kube-apiserver, one control plane at a time', async () => {
+    const rec = new Recorder();
+    const model = lab([allRoles(1), allRoles(2), allRoles(3)]);
+    const first = await run(model, rec);
+    rec.calls = [];
+    const withSan = { ...model, sans: ['api.example.test'] };
+    await run(withSan, rec, { nodes: model.nodes, ...(first.podSubnets ? { podSubnets: first.podSubnets } : {}), etcd: first.etcd });
+    const restarted = rec.calls.filter((c) => c.startsWith('start') || c.startsWith('replace'));
+    expect(restarted.sort()).toEqual(['replace n1/kube-apiserver', 'replace n2/kube-apiserver', 'replace n3/kube-apiserver']);
     before(rec.calls, 'healthy n1/kube-apiserver', 'replace n2/kube-apiserver');
     before(rec.calls, 'healthy n2/kube-apiserver', 'replace n3/kube-apiserver');
   });
