@@ -4,7 +4,8 @@ import type { IoHost } from '../cli/io.js';
 import { formatProblem, loadClusterModel } from '../config/index.js';
 import { DroverError, UsageError } from '../errors.js';
 import { Cancellation, FileJournal, installSignalHandlers } from '../executor/index.js';
-import { reconcilePki } from '../pki/index.js';
+import { reconcilePki, type PkiSeed } from '../pki/index.js';
+import { chooseRotation, withoutCerts } from '../pki/rotate.js';
 import { planUp } from '../plan/up.js';
 import { SshClusterOps } from '../ops/ssh-cluster-ops.js';
 import { etcdClientTls } from '../ops/etcdctl.js';
@@ -61,6 +62,21 @@ export interface UpOptions {
   forceUnlock?: boolean;
   onlyHosts?: string;
   until?: 'etcd' | 'kubernetes';
+  /** `drover cert rotate`: these certificates get new keys first (all services, or one). */
+  rotate?: { service?: string };
+}
+
+/** The PKI to reconcile for `drover cert rotate`: the state's, without the certificates to replace. */
+function rotationSeed(previous: StateContent | undefined, service: string | undefined, io: IoHost): PkiSeed {
+  if (!previous?.pki || !previous.appliedConfig) {
+    throw new DroverError('there is no state for this cluster: drover has not built it, so there are no certificates to rotate', {
+      exitCode: ExitCode.InvalidInput,
+      hint: 'run `drover up` first (or `drover util get-state` to recover a lost state)',
+    });
+  }
+  const choice = chooseRotation(previous.pki, service);
+  for (const name of choice.custom) io.stderr.write(`warning: ${name} was imported from a --cert-dir: drover does not replace it\n`);
+  return withoutCerts(previous.pki, choice.names);
 }
 
 /** Secrets drover makes once and keeps in the state (the key for secrets at rest). */
@@ -96,7 +112,8 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
   let kube: SshKubePlaneOps | undefined;
   try {
     const previous = session.previous;
-    const { pki } = reconcilePki(previous?.pki, model, { keyType: previous?.pki?.keyType ?? 'ecdsa', now: () => new Date(), randomSerial: () => randomBytes(16) });
+    const seed = opts.rotate ? rotationSeed(previous, opts.rotate.service, io) : previous?.pki;
+    const { pki, issued } = reconcilePki(seed, model, { keyType: previous?.pki?.keyType ?? 'ecdsa', now: () => new Date(), randomSerial: () => randomBytes(16) });
     const secrets = kubeSecrets(model, previous?.kubeSecrets);
     const includes = opts.until === 'etcd' ? {} : await readAddonIncludes(model);
     const etcdOnly = opts.until === 'etcd';
@@ -159,6 +176,9 @@ export async function up(opts: UpOptions, io: IoHost): Promise<ExitCode> {
       }
     }
     phase('state saved');
+    if (opts.rotate && result.ok && !dryRun && !io.quiet && io.output !== 'json') {
+      io.stderr.write(`rotated ${issued.length} certificate${issued.length === 1 ? '' : 's'}: ${issued.join(', ')}\n`);
+    }
     if (result.ok && !dryRun && !etcdOnly) {
       const path = await writeAdminKubeconfig(model, pki);
       if (!io.quiet && io.output !== 'json') io.stderr.write(`kubeconfig: ${path}\n  kubectl --kubeconfig ${path} get nodes\n`);

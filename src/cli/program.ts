@@ -94,10 +94,13 @@ export function buildProgram(version: string, run: ActionRunner): Command {
   const cert = program.command('cert').description('cluster certificates');
   cert
     .command('rotate')
-    .description('rotate all certificates, one service, or the CA')
-    .option('--service <name>', 'only this service')
-    .option('--rotate-ca', 'rotate the CAs too (every certificate is re-issued)')
-    .action(notYet('cert rotate'));
+    .description('new keys and certificates for every service (or one), then restart what uses them')
+    .option('--service <name>', 'only this service: etcd, kubelet, kube-apiserver, kube-controller-manager, kube-scheduler, kube-proxy')
+    .option('--rotate-ca', 'rotate the CAs too (not supported yet)')
+    .option('--dry-run', 'print the plan and touch nothing')
+    .option('--concurrency <n>', 'tasks running at once across all hosts', '30')
+    .option('--force-unlock', 'take over a lock left behind by a dead run')
+    .action(act(async () => (await import('../actions/cert-rotate.js')).certRotate));
   cert
     .command('status')
     .description("show every certificate's expiry")

@@ -59,6 +59,40 @@ describeLab('Kubernetes: 1 control plane + 2 workers', () => {
     expect(await Promise.all([0, 1, 2].map((i) => k.containerStarts(i)))).toEqual(before);
   });
 
+  it('drover cert rotate: new certificates everywhere, the containers that read them replaced, the cluster keeps serving', async () => {
+    const served = async () => (await lab.exec(0, `echo | openssl s_client -connect ${lab.nodes[0]!.address}:6443 2>/dev/null | openssl x509 -noout -fingerprint -sha256`)).stdout;
+    const ids = async (i: number) => (await lab.exec(i, "docker ps --filter label=io.drover.managed=true --format '{{.Names}} {{.ID}}' | sort")).stdout;
+    const servedBefore = await served();
+    expect(servedBefore).toMatch(/Fingerprint=/);
+    const idsBefore = await Promise.all([0, 1, 2].map(ids));
+    const certBefore = (await lab.exec(1, 'sha256sum /etc/kubernetes/ssl/kube-node.pem')).stdout;
+
+    expect((await k.drover(['cert', 'rotate', '--rotate-ca'])).code).toBe(2);
+    const r = await k.drover(['cert', 'rotate']);
+    expect(r.code, r.failures).toBe(0);
+
+    // The API server serves its new certificate, the kubelets use theirs, and every container
+    // that reads a certificate was replaced (nginx-proxy reads none, so it stayed).
+    expect(await served()).not.toBe(servedBefore);
+    expect((await lab.exec(1, 'sha256sum /etc/kubernetes/ssl/kube-node.pem')).stdout).not.toBe(certBefore);
+    const idsAfter = await Promise.all([0, 1, 2].map(ids));
+    const replaced = (before: string, after: string) => {
+      const old = new Map(before.split('\n').map((l) => l.split(' ') as [string, string]));
+      return after.split('\n').map((l) => l.split(' ') as [string, string]).filter(([n, id]) => old.get(n) !== id).map(([n]) => n).sort();
+    };
+    expect(replaced(idsBefore[0]!, idsAfter[0]!)).toEqual(['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-proxy', 'kube-scheduler', 'kubelet']);
+    for (const i of [1, 2]) expect(replaced(idsBefore[i]!, idsAfter[i]!)).toEqual(['kube-proxy', 'kubelet']);
+
+    // The new admin kubeconfig works, every node is Ready, and the pods kept serving.
+    const nodes = await k.kubectl("get nodes -o jsonpath='{range .items[*]}{.status.conditions[?(@.type==\"Ready\")].status}{\"\\n\"}{end}'");
+    expect(nodes.stdout.split('\n')).toEqual(['True', 'True', 'True']);
+    const clusterIp = (await k.kubectl("get svc server -o jsonpath='{.spec.clusterIP}'")).stdout;
+    const viaService = await k.kubectl(`exec client -- timeout 5 wget -qO- http://${clusterIp}/`);
+    expect(viaService.stdout, viaService.stderr).toBe(`hello-from-${name(1)}`);
+    // And the next run has nothing left to do.
+    expect(hostsWithChanges((await k.drover(['plan'])).events)).toEqual({});
+  });
+
   it('adding a worker touches only that node and the overlay peers', async () => {
     const before = await Promise.all([0, 1, 2].map((i) => k.containerStarts(i)));
     k.useNodes([0, 1, 2, 3]);
