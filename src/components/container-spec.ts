@@ -21,7 +21,12 @@ export interface ContainerSpec {
   restart: 'always' | 'unless-stopped' | 'no';
   labels: Record<string, string>;
   user?: string;
+  /** Seconds between SIGTERM and SIGKILL when the container is replaced (default 30). */
+  stopGraceSeconds?: number;
 }
+
+/** How long a replaced container may take to stop unless its spec says otherwise. */
+export const DEFAULT_STOP_GRACE_SECONDS = 30;
 
 /** Label carrying the hash of everything above (except the label itself). */
 export const SPEC_HASH_LABEL = 'io.drover.spec-hash';

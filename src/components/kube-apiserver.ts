@@ -88,5 +88,8 @@ export function apiServerSpec({ model, node, image, verifyKubelets }: ApiServerI
     });
     binds.push(`${dir}:${dir}:z`);
   }
-  return kubeSpec({ name: KubeContainer.apiServer, image, binary: 'kube-apiserver', flags, binds, service: model.services['kube-api'] });
+  // On SIGTERM the apiserver waits up to 60 s for its watch connections, which never end by
+  // themselves: a replaced apiserver would always use the whole grace period. In-flight requests
+  // finish within a few seconds; the clients of long watches reconnect to the new one anyway.
+  return kubeSpec({ name: KubeContainer.apiServer, image, binary: 'kube-apiserver', flags, binds, service: model.services['kube-api'], stopGraceSeconds: 5 });
 }

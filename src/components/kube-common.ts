@@ -44,6 +44,8 @@ export interface KubeSpecParts {
   env?: string[];
   /** Hash of files the container reads at start only (e.g. nginx.conf): a change restarts it. */
   inputsHash?: string;
+  /** Seconds from SIGTERM to SIGKILL when replaced (see container-spec.ts). */
+  stopGraceSeconds?: number;
 }
 
 export function kubeSpec(p: KubeSpecParts): ContainerSpec {
@@ -61,6 +63,7 @@ export function kubeSpec(p: KubeSpecParts): ContainerSpec {
     privileged: p.privileged ?? false,
     restart: 'always',
     labels: { 'io.drover.component': p.name, ...(p.inputsHash ? { 'io.drover.inputs': p.inputsHash } : {}) },
+    ...(p.stopGraceSeconds !== undefined ? { stopGraceSeconds: p.stopGraceSeconds } : {}),
   });
 }
 

@@ -1,4 +1,4 @@
-import { SPEC_HASH_LABEL, type ContainerSpec } from '../components/container-spec.js';
+import { DEFAULT_STOP_GRACE_SECONDS, SPEC_HASH_LABEL, type ContainerSpec } from '../components/container-spec.js';
 import type { TaskChange } from '../executor/task.js';
 import type { ContainerCreateRequest, Docker } from '../transport/docker.js';
 
@@ -38,7 +38,7 @@ export async function ensureContainer(docker: Docker, spec: ContainerSpec): Prom
     return 'started';
   }
   if (current) {
-    await docker.stopContainer(spec.name, { timeoutSeconds: 30 });
+    await docker.stopContainer(spec.name, { timeoutSeconds: spec.stopGraceSeconds ?? DEFAULT_STOP_GRACE_SECONDS });
     await docker.removeContainer(spec.name, { force: true });
   }
   await docker.createContainer(createRequest(spec));
