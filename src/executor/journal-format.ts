@@ -43,8 +43,7 @@ export interface JournalState {
 export function headerLine(h: Omit<JournalHeader, 'journal' | 'v'>): string {
   return JSON.stringify({ journal: 'drover', v: JOURNAL_VERSION, ...h }) + '\n';
 }
-/** One line per finished task: written by hand (same text as JSON.stringify of the object), it is on every task's path. */
-// One JSON.stringify of the whole record: half the garbage of a template of its parts.
+/** One line per finished task; on every task's path: one JSON.stringify makes half the garbage of a template of its parts. */
 export function recordLine(r: JournalRecord): string {
   return JSON.stringify({ id: r.id, fingerprint: r.fingerprint, status: r.status, ms: r.ms }) + '\n';
 }

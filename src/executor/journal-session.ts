@@ -105,19 +105,28 @@ class Writer implements JournalWriter {
 
   record(r: JournalRecord): Promise<void> | undefined {
     if (!this.journal || this.dryRun || this.broken !== undefined) return undefined;
-    let write: Promise<void>;
-    try {
-      write = this.journal.append(recordLine(r));
-    } catch (err) {
-      write = Promise.reject(err);
-    }
+    const write = this.append(this.journal, recordLine(r));
     if (write === this.lastWrite) return this.lastSettled;
+    this.lastWrite = write;
+    this.lastSettled = this.track(write);
+    return this.lastSettled;
+  }
+
+  /** The journal's append, with a synchronous throw turned into a rejection. */
+  private append(journal: Journal, text: string): Promise<void> {
+    try {
+      return journal.append(text);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  /** Waited for by `finish`; the first failure breaks the journal. Never rejects. */
+  private track(write: Promise<void>): Promise<void> {
     const settled = write.catch((err: unknown) => {
       this.broken ??= err ?? new Error('journal write failed');
     });
     this.pending.push(settled);
-    this.lastWrite = write;
-    this.lastSettled = settled;
     return settled;
   }
 
@@ -132,15 +141,7 @@ class Writer implements JournalWriter {
     if (!this.journal) return;
     // Appended at once, behind the lines still being written: one write and one sync for both.
     // A journal refuses everything after a failed write, so the end line never follows a lost one.
-    if (this.broken === undefined) {
-      let end: Promise<void>;
-      try {
-        end = this.journal.append(endLine({ end: status, runId: this.runId }));
-      } catch (err) {
-        end = Promise.reject(err);
-      }
-      this.pending.push(end.catch((err: unknown) => void (this.broken ??= err)));
-    }
+    if (this.broken === undefined) this.track(this.append(this.journal, endLine({ end: status, runId: this.runId })));
     await Promise.all(this.pending);
     await this.journal.close().catch(() => undefined);
   }
