@@ -24,14 +24,6 @@ interface Overview {
   total: number;
 }
 
-function settleable(): { settled: Promise<void>; settle: (error?: Error) => void } {
-  let settle: (error?: Error) => void = () => undefined;
-  const settled = new Promise<void>((resolve, reject) => {
-    settle = (error) => (error ? reject(error) : resolve());
-  });
-  return { settled, settle };
-}
-
 export function ttyRenderer(io: IoHost, opts: { renderer?: 'default' | 'simple' } = {}): Renderer {
   const groups = new Map<string, HostGroup>();
   const afterwards: string[] = [];
@@ -64,32 +56,28 @@ export function ttyRenderer(io: IoHost, opts: { renderer?: 'default' | 'simple' 
   type Task = ListrTask<unknown, typeof DefaultRenderer, typeof SimpleRenderer>;
   // The output is rewritten whole on every change: keep only the latest write.
   const rendererOptions = { outputBar: 1, persistentOutput: false };
-  const hostTask = (g: HostGroup): Task => {
-    const { settled, settle } = settleable();
-    g.settle = settle;
+  /** A listr2 task that only draws `view` (with `draw`) and ends when the view is settled. */
+  const liveTask = (title: string, view: { wrapper: Wrapper | undefined; settle: (error?: Error) => void }, draw: () => void): Task => {
+    let settle: (error?: Error) => void = () => undefined;
+    const settled = new Promise<void>((resolve, reject) => {
+      settle = (error) => (error ? reject(error) : resolve());
+    });
+    view.settle = settle;
     return {
-      title: `${g.host}  0/${g.total}`,
+      title,
       task: (_ctx: unknown, wrapper: Wrapper) => {
-        g.wrapper = wrapper;
-        refresh(g);
+        view.wrapper = wrapper;
+        draw();
         return settled;
       },
       rendererOptions,
     };
   };
+  const hostTask = (g: HostGroup): Task => liveTask(`${g.host}  0/${g.total}`, g, () => refresh(g));
   const overviewTask = (total: number): Task => {
-    const { settled, settle } = settleable();
-    const o: Overview = { wrapper: undefined, settle, total };
+    const o: Overview = { wrapper: undefined, settle: () => undefined, total };
     overview = o;
-    return {
-      title: `${groups.size} hosts  0/${total}`,
-      task: (_ctx: unknown, wrapper: Wrapper) => {
-        o.wrapper = wrapper;
-        refreshOverview(o);
-        return settled;
-      },
-      rendererOptions,
-    };
+    return liveTask(`${groups.size} hosts  0/${total}`, o, () => refreshOverview(o));
   };
 
   const start = (e: RunStartEvent): void => {
