@@ -1,7 +1,7 @@
 import type { ExitCode } from '../cli/exit-codes.js';
 import type { IoHost } from '../cli/io.js';
 import { UsageError } from '../errors.js';
-import { ROTATABLE_SERVICES } from '../pki/rotate.js';
+import { serviceCerts } from '../pki/rotate.js';
 import { up } from './up.js';
 
 export interface CertRotateOptions {
@@ -27,9 +27,8 @@ export async function certRotate(opts: CertRotateOptions, io: IoHost): Promise<E
       'rotate the service certificates without --rotate-ca; they get new keys and stay signed by the same CAs',
     );
   }
-  if (opts.service !== undefined && !ROTATABLE_SERVICES.includes(opts.service)) {
-    throw new UsageError(`--service ${opts.service} is not a service drover rotates certificates for`, `use one of: ${ROTATABLE_SERVICES.join(', ')} (or no --service for all of them)`);
-  }
+  // Checked before anything connects; chooseRotation applies it once the state is read.
+  if (opts.service !== undefined) serviceCerts(opts.service);
   return up(
     {
       config: opts.config,

@@ -1,4 +1,4 @@
-import { MANAGED_LABEL, type ContainerSpec } from '../components/container-spec.js';
+import { DEFAULT_STOP_GRACE_SECONDS, MANAGED_LABEL, type ContainerSpec } from '../components/container-spec.js';
 import { ETCD_CONTAINER } from '../components/etcd.js';
 import { DroverError } from '../errors.js';
 import type { TaskChange } from '../executor/task.js';
@@ -57,7 +57,7 @@ export class SshClusterOps implements ClusterOps {
   }
   async removeContainer(node: ClusterNode, name: string): Promise<void> {
     const docker = this.transport.docker(node);
-    await docker.stopContainer(name, { timeoutSeconds: 30 });
+    await docker.stopContainer(name, { timeoutSeconds: DEFAULT_STOP_GRACE_SECONDS });
     await docker.removeContainer(name, { force: true });
   }
   async removePaths(node: ClusterNode, paths: string[]): Promise<void> {

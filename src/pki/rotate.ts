@@ -13,7 +13,16 @@ const SERVICE_CERTS: Record<string, (name: string) => boolean> = {
   'kube-scheduler': (n) => n === CertName.scheduler,
   'kube-proxy': (n) => n === CertName.proxy,
 };
-export const ROTATABLE_SERVICES = Object.keys(SERVICE_CERTS);
+
+/** The certificates of one service; an unknown name is a usage error (exit 2). */
+export function serviceCerts(service: string): (name: string) => boolean {
+  const pick = SERVICE_CERTS[service];
+  if (pick) return pick;
+  throw new DroverError(`--service ${service} is not a service drover rotates certificates for`, {
+    exitCode: ExitCode.InvalidInput,
+    hint: `use one of: ${Object.keys(SERVICE_CERTS).join(', ')} (or no --service for all of them)`,
+  });
+}
 
 const CAS: readonly string[] = [CertName.kubeCa, CertName.etcdCa, CertName.frontProxyCa];
 
@@ -30,17 +39,7 @@ export interface RotationChoice {
  * running keeps trusting everything else while the services restart one by one.
  */
 export function chooseRotation(pki: Pki, service?: string): RotationChoice {
-  let wanted: (name: string) => boolean = (n) => !CAS.includes(n);
-  if (service !== undefined) {
-    const pick = SERVICE_CERTS[service];
-    if (!pick) {
-      throw new DroverError(`--service ${service} is not a service drover rotates certificates for`, {
-        exitCode: ExitCode.InvalidInput,
-        hint: `use one of: ${ROTATABLE_SERVICES.join(', ')} (or no --service for all of them)`,
-      });
-    }
-    wanted = pick;
-  }
+  const wanted = service === undefined ? (n: string) => !CAS.includes(n) : serviceCerts(service);
   const chosen = Object.values(pki.certs).filter((c) => wanted(c.name));
   return { names: chosen.filter((c) => !c.custom).map((c) => c.name).sort(), custom: chosen.filter((c) => c.custom).map((c) => c.name).sort() };
 }
